@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Installs every dependency paramscale uses on a fresh Debian 12 machine. Idempotent: a second run
+# checks what is there, prints one line and changes nothing.
+#   Debian packages (bookworm)        -> apt-get --no-install-recommends
+#   ONNX Runtime 1.30 CPU library     -> the onnxruntime-node npm tarball (npm pack: no install scripts)
+#   ONNX Runtime C/C++ headers (1.21) -> Debian trixie's libonnxruntime-dev .deb, fetched through a
+#                                        private apt sources list, unpacked with dpkg -x
+# Everything fetched by hand is checked against a pinned sha256.
+# Destination of the ONNX Runtime files: $PARAMSCALE_DEPS (default: <repo>/build/deps).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+deps=${PARAMSCALE_DEPS:-$repo/build/deps}
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build pkg-config zlib1g-dev
+  libtorch-dev libopenblas0-pthread
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  libopencv-dnn-dev
+  libsqlite3-dev nlohmann-json3-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  dataset-fashion-mnist libonnx-testdata
+  ca-certificates dpkg-dev clang-format
+)
+
+ORT_VERSION=1.30.0
+ORT_TGZ_SHA256=6e3390d6b783e7be946fad629292799da28d0b42f84856e50d2c1b0383291e75
+ORT_X64_SHA256=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
+ORT_ARM64_SHA256=1f549d46250b005580b597f4164984aaf75b3bcb9f3aeb07c7f8a8fe60b23c76
+ORT_HEADERS_DEB_VERSION=1.21.0+dfsg-1
+ORT_HEADERS_DEB_SHA256=14f7d959d5deacbcf1504830d4189f91fc67382b399ed9ae9d3aa9c4050ced08
+
+die() { echo "install-deps: $*" >&2; exit 1; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+check_sha256() { # file expected
+  local got
+  got=$(sha256sum "$1" | cut -d' ' -f1)
+  [ "$got" = "$2" ] || die "sha256 mismatch for $1: expected $2, got $got (corrupt or changed download; delete it and rerun)"
+}
+
+# --- Debian packages -------------------------------------------------------------------------------
+missing=()
+# npm comes with the machine's Node.js; fall back to Debian's npm only where there is none.
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${#missing[@]} Debian packages: ${missing[*]}" >&2
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# --- ONNX Runtime library (npm tarball) ------------------------------------------------------------
+ort_dir=$deps/onnxruntime-$ORT_VERSION
+if [ ! -f "$ort_dir/lib/x64/libonnxruntime.so.1" ] || [ ! -f "$ort_dir/lib/arm64/libonnxruntime.so.1" ]; then
+  echo "install-deps: fetching onnxruntime-node@$ORT_VERSION from the npm registry" >&2
+  tmp=$deps/tmp-ort; rm -rf "$tmp"; mkdir -p "$tmp"
+  (cd "$tmp" && npm pack --silent "onnxruntime-node@$ORT_VERSION" >/dev/null) || die "npm pack onnxruntime-node@$ORT_VERSION failed"
+  check_sha256 "$tmp/onnxruntime-node-$ORT_VERSION.tgz" "$ORT_TGZ_SHA256"
+  tar -xzf "$tmp/onnxruntime-node-$ORT_VERSION.tgz" -C "$tmp" package/bin/napi-v6/linux
+  check_sha256 "$tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$ORT_X64_SHA256"
+  check_sha256 "$tmp/package/bin/napi-v6/linux/arm64/libonnxruntime.so.1" "$ORT_ARM64_SHA256"
+  mkdir -p "$ort_dir/lib/x64" "$ort_dir/lib/arm64"
+  cp "$tmp/package/bin/napi-v6/linux/x64/libonnxruntime.so.1" "$ort_dir/lib/x64/"
+  cp "$tmp/package/bin/napi-v6/linux/arm64/libonnxruntime.so.1" "$ort_dir/lib/arm64/"
+  rm -rf "$tmp"
+fi
+
+# --- ONNX Runtime headers (Debian trixie .deb, private apt lists) ----------------------------------
+if [ ! -f "$ort_dir/include/onnxruntime_cxx_api.h" ]; then
+  echo "install-deps: fetching libonnxruntime-dev=$ORT_HEADERS_DEB_VERSION (headers) from Debian trixie" >&2
+  a=$deps/apt-trixie; mkdir -p "$a/lists/partial"
+  echo "deb http://deb.debian.org/debian trixie main" >"$a/sources.list"
+  opts=(-o "Dir::Etc::sourcelist=$a/sources.list" -o "Dir::Etc::sourceparts=-" -o "Dir::State::Lists=$a/lists"
+        -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache=" -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1")
+  apt-get "${opts[@]}" -qq update || die "apt-get update of the private trixie list failed"
+  (cd "$a" && apt-get "${opts[@]}" -qq download "libonnxruntime-dev=$ORT_HEADERS_DEB_VERSION") ||
+    die "could not download libonnxruntime-dev=$ORT_HEADERS_DEB_VERSION from trixie"
+  deb=$(ls "$a"/libonnxruntime-dev_*.deb | head -n1)
+  check_sha256 "$deb" "$ORT_HEADERS_DEB_SHA256"
+  rm -rf "$a/x"; dpkg -x "$deb" "$a/x"
+  mkdir -p "$ort_dir/include"
+  cp "$a"/x/usr/include/onnxruntime/*.h "$ort_dir/include/"
+  rm -rf "$a/x"
+fi
+
+echo "install-deps: all dependencies present (ONNX Runtime in $ort_dir)" >&2

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The README's test command: install dependencies, build, run every test; then the arch/ and
+# scaling/ tests again under AddressSanitizer + UndefinedBehaviorSanitizer (a torch-free build).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+start=$(date +%s)
+scripts/install-deps.sh
+t_install=$(date +%s)
+scripts/build.sh
+t_build=$(date +%s)
+ctest --test-dir build --output-on-failure -j2
+t_test=$(date +%s)
+PARAMSCALE_BUILD_DIR=$repo/build-asan scripts/build.sh -DPARAMSCALE_SANITIZE=ON -DPARAMSCALE_WITH_TORCH=OFF
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j2
+t_asan=$(date +%s)
+echo "test.sh: install $((t_install - start)) s, build $((t_build - t_install)) s, tests $((t_test - t_build)) s, sanitizer build+tests $((t_asan - t_test)) s" >&2

@@ -1,0 +1,11 @@
+// paramscale export: not built yet (stub so the command table is stable while it is written).
+#include "cli/command.h"
+
+namespace paramscale::cli {
+
+void add_export_command(CLI::App& app, Action* action) {
+  CLI::App* cmd = app.add_subcommand("export", "(not implemented yet)");
+  cmd->callback([action] { *action = []() -> int { fail_usage("'export' is not implemented yet"); }; });
+}
+
+}  // namespace paramscale::cli

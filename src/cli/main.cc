@@ -1,0 +1,55 @@
+// paramscale: what shrinking a CNN to N parameters costs and buys, measured.
+#include <iostream>
+
+#include "cli/command.h"
+#include "util/version.h"
+
+int main(int argc, char** argv) {
+  using namespace paramscale::cli;
+  CLI::App app{"paramscale: accuracy, latency and runtime memory of CNNs scaled to a parameter "
+               "budget by uniform width scaling or NeuralScale"};
+  app.name("paramscale");
+  app.set_version_flag("--version", "paramscale " PARAMSCALE_VERSION);
+  app.require_subcommand(1);
+  Action action;
+  add_arch_command(app, &action);
+  add_fit_command(app, &action);
+  add_scale_command(app, &action);
+  add_export_command(app, &action);
+  add_bench_command(app, &action);
+#ifdef PARAMSCALE_HAVE_TORCH
+  add_train_command(app, &action);
+#endif
+  // CLI11 would report a mistyped command as a missing one; name it instead.
+  bool known = false;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    known = known || (argc > 1 && sub->check_name(argv[1]));
+  if (argc > 1 && argv[1][0] != '-' && !known) {
+    std::cerr << "paramscale: error: unknown command '" << argv[1] << "' (see paramscale --help)\n";
+    return 2;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "paramscale: error: " << e.what() << " (see paramscale --help)\n";
+    return 2;
+  } catch (const CliError& e) {
+    std::cerr << "paramscale: error: " << e.error.message << '\n';
+    return e.error.exit_code;
+  }
+  try {
+    return action ? action() : 2;
+  } catch (const CliError& e) {
+    std::cerr << "paramscale: error: " << e.error.message << '\n';
+    return e.error.exit_code;
+  } catch (const std::exception& e) {
+    std::cerr << "paramscale: error: " << e.what() << '\n';
+    return 1;
+  }
+}

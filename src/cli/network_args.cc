@@ -1,0 +1,51 @@
+#include "cli/network_args.h"
+
+#include "cli/command.h"
+#include "scaling/uniform.h"
+
+namespace paramscale::cli {
+
+void add_network_options(CLI::App* app, NetworkArgs& args, bool allow_all) {
+  app->add_option("--model,-m", args.model,
+                  std::string("vgg11|mobilenetv2|preact_resnet18|resnet50") + (allow_all ? "|all" : ""))
+      ->required();
+  app->add_option("--dataset,-d", args.dataset, "cifar10|cifar100|tinyimagenet|fashion-mnist")
+      ->capture_default_str();
+  app->add_option("--budget,-b", args.budget, "width:R or params:P (default: the 1.0x network)");
+  app->add_option("--widths", args.widths, "explicit comma-separated widths in reference order")
+      ->excludes(app->get_option("--budget"));
+  app->add_option("--count", args.count, "parameter count for budgets: true|proxy")
+      ->capture_default_str();
+}
+
+std::vector<arch::Family> resolve_families(const NetworkArgs& args) {
+  if (args.model == "all") {
+    if (!args.widths.empty()) fail_usage("--widths needs a single --model, not 'all'");
+    return arch::all_families();
+  }
+  return {unwrap(arch::family_from_name(args.model))};
+}
+
+ResolvedNetwork resolve_uniform(const NetworkArgs& args, arch::Family family) {
+  ResolvedNetwork r{family, unwrap(arch::dataset_preset(args.dataset)), {}, "width:1",
+                    unwrap(scaling::parse_count_mode(args.count))};
+  if (!args.widths.empty()) {
+    r.widths = unwrap(parse_int_list(args.widths, "--widths"));
+    const size_t n = arch::base_widths(family).size();
+    if (r.widths.size() != n)
+      fail_usage(std::string("--widths: ") + arch::family_name(family) + " takes " +
+                 std::to_string(n) + " widths, got " + std::to_string(r.widths.size()));
+    r.budget_text = "widths";
+    return r;
+  }
+  if (args.budget.empty()) {
+    r.widths = arch::base_widths(family);
+    return r;
+  }
+  const scaling::Budget budget = unwrap(scaling::parse_budget(args.budget));
+  r.widths = unwrap(scaling::scale_uniform(family, r.dataset, budget, r.count)).widths;
+  r.budget_text = budget.text();
+  return r;
+}
+
+}  // namespace paramscale::cli

@@ -1,0 +1,38 @@
+// cli/network_args: the flags that name a network (--model, --dataset, --budget, --widths, --count)
+// shared by every subcommand that builds one, and their resolution into widths.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "arch/families.h"
+#include "scaling/budget.h"
+
+namespace paramscale::cli {
+
+struct NetworkArgs {
+  std::string model;
+  std::string dataset = "cifar10";
+  std::string budget;       // width:r | params:p; empty = 1.0x
+  std::string widths;       // explicit comma list; overrides budget
+  std::string count = "true";
+};
+
+// Declares the flags; allow_all lets --model take "all".
+void add_network_options(CLI::App* app, NetworkArgs& args, bool allow_all = false);
+
+struct ResolvedNetwork {
+  arch::Family family;
+  arch::DatasetShape dataset;
+  std::vector<int> widths;
+  std::string budget_text;  // what the widths stand for: "width:1", "params:0.5", "widths"
+  scaling::CountMode count = scaling::CountMode::True;
+};
+
+// Families named by --model ("all" expands to every family). Throws CliError on bad input.
+std::vector<arch::Family> resolve_families(const NetworkArgs& args);
+// Uniform widths for the budget (or the explicit widths). Throws CliError on bad input.
+ResolvedNetwork resolve_uniform(const NetworkArgs& args, arch::Family family);
+
+}  // namespace paramscale::cli
