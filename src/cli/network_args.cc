@@ -49,3 +49,19 @@ ResolvedNetwork resolve_uniform(const NetworkArgs& args, arch::Family family) {
 }
 
 }  // namespace paramscale::cli
+
+namespace paramscale::cli {
+
+void add_method_options(CLI::App* app, NetworkArgs& args) {
+  app->add_option("--method", args.method, "uniform|neuralscale")->capture_default_str();
+  app->add_option("--fit", args.fit, "NeuralScale fit file (JSON)");
+  app->add_option("--iteration", args.iteration, "fit iteration (1-based; default: the last)");
+}
+
+ResolvedNetwork resolve_network(const NetworkArgs& args, arch::Family family) {
+  if (args.method == "uniform") return resolve_uniform(args, family);
+  if (args.method == "neuralscale") fail_usage("--method neuralscale is not implemented yet");
+  fail_usage("unknown --method '" + args.method + "' (expected uniform or neuralscale)");
+}
+
+}  // namespace paramscale::cli

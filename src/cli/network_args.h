@@ -17,6 +17,9 @@ struct NetworkArgs {
   std::string budget;       // width:r | params:p; empty = 1.0x
   std::string widths;       // explicit comma list; overrides budget
   std::string count = "true";
+  std::string method = "uniform";  // uniform | neuralscale (only where add_method_options is used)
+  std::string fit;                 // NeuralScale fit file
+  int iteration = 0;               // fit iteration; 0 = the last one in the file
 };
 
 // Declares the flags; allow_all lets --model take "all".
@@ -30,9 +33,14 @@ struct ResolvedNetwork {
   scaling::CountMode count = scaling::CountMode::True;
 };
 
+// Declares --method, --fit, --iteration (commands that can build NeuralScale networks).
+void add_method_options(CLI::App* app, NetworkArgs& args);
+
 // Families named by --model ("all" expands to every family). Throws CliError on bad input.
 std::vector<arch::Family> resolve_families(const NetworkArgs& args);
 // Uniform widths for the budget (or the explicit widths). Throws CliError on bad input.
 ResolvedNetwork resolve_uniform(const NetworkArgs& args, arch::Family family);
+// Widths by --method (uniform or NeuralScale from --fit) for the budget. Throws CliError.
+ResolvedNetwork resolve_network(const NetworkArgs& args, arch::Family family);
 
 }  // namespace paramscale::cli
