@@ -57,8 +57,11 @@ int64_t proxy_param_count(const Network& net) {
       for (const Layer& l : net.layers) {
         if (l.op == Op::Conv && l.name == "stem.conv")
           total += int64_t{l.in.c} * l.out.c + l.out.c;  // the authors' count drops the 3x3 factor
-        else if (l.name.find(".shortcut") != std::string::npos && l.in.c == l.out.c)
-          continue;  // a stride-only shortcut is not counted by the proxy
+        else if (l.name.find(".shortcut") != std::string::npos) {
+          // A stride-only shortcut (conv and its BN) is not counted by the proxy.
+          const Layer& conv = l.op == Op::Conv ? l : net.layers[l.inputs[0]];
+          if (conv.in.c != conv.out.c) total += layer_params(l);
+        }
         else
           total += layer_params(l);
       }
