@@ -20,6 +20,7 @@ APT_PACKAGES=(
   libsqlite3-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dataset-fashion-mnist libonnx-testdata
+  gnuplot-nox
   ca-certificates dpkg-dev clang-format
 )
 

@@ -42,6 +42,8 @@ void add_fit_command(CLI::App& app, Action* action);
 void add_scale_command(CLI::App& app, Action* action);
 void add_export_command(CLI::App& app, Action* action);
 void add_bench_command(CLI::App& app, Action* action);
+void add_study_command(CLI::App& app, Action* action);
+void add_report_command(CLI::App& app, Action* action);
 // Commands that need libtorch (built when PARAMSCALE_WITH_TORCH is on).
 void add_train_command(CLI::App& app, Action* action);
 

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   add_scale_command(app, &action);
   add_export_command(app, &action);
   add_bench_command(app, &action);
+  add_study_command(app, &action);
+  add_report_command(app, &action);
 #ifdef PARAMSCALE_HAVE_TORCH
   add_train_command(app, &action);
 #endif

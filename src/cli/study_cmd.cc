@@ -1,0 +1,78 @@
+// paramscale study: run an experiment matrix (scale -> train -> export -> bench), resumably,
+// then write its report.
+#include <sys/stat.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "cli/command.h"
+#include "report/report.h"
+#include "study/runner.h"
+
+namespace paramscale::cli {
+
+namespace {
+struct StudyArgs {
+  std::string preset;
+  std::string config;
+  std::string out;
+  std::vector<std::string> fits;  // model=FILE
+  int jobs = 1;
+  bool resume = false;
+  bool no_report = false;
+};
+
+int run_study_cmd(const StudyArgs& a) {
+  study::StudyConfig config = !a.config.empty() ? unwrap(study::read_config(a.config))
+                                                : unwrap(study::preset(a.preset));
+  for (const std::string& f : a.fits) {
+    const auto eq = f.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == f.size())
+      fail_usage("--fit expects MODEL=FILE, got '" + f + "'");
+    config.fits[f.substr(0, eq)] = f.substr(eq + 1);
+  }
+  if (a.jobs < 1) fail_usage("--jobs must be a positive integer");
+  struct stat st;
+  const std::string saved = a.out + "/config.json";
+  if (::stat(saved.c_str(), &st) == 0) {
+    if (!a.resume) fail_usage(a.out + " already holds a study; pass --resume to continue it");
+    std::ifstream in(saved);
+    const nlohmann::json old = nlohmann::json::parse(in, nullptr, false);
+    if (old != study::to_json(config))
+      fail_usage(a.out + " holds a study with a different config; use another -o directory");
+  }
+  const study::RunSummary s = unwrap(study::run_study(config, a.out, {a.jobs, ""}));
+  std::cerr << "study: " << s.finished << " cells finished, " << s.skipped << " skipped (done before), "
+            << s.failed << " failed, " << s.unfit << " left out (no NeuralScale fit), of " << s.cells
+            << "\n";
+  if (!a.no_report && s.finished + s.skipped > 0) {
+    const auto r = report::write_report({a.out}, a.out + "/report");
+    if (r.ok())
+      std::cerr << "report: " << a.out << "/report/report.md and report.html (" << r->records
+                << " records)\n";
+    else
+      std::cerr << "report: " << r.error().message << "\n";
+  }
+  return s.failed > 0 ? 1 : 0;
+}
+}  // namespace
+
+void add_study_command(CLI::App& app, Action* action) {
+  auto a = std::make_shared<StudyArgs>();
+  CLI::App* cmd = app.add_subcommand("study", "Run a resumable experiment matrix and write its report");
+  auto* p = cmd->add_option("--preset", a->preset, "quick|paper");
+  auto* c = cmd->add_option("--config", a->config, "study config (JSON)");
+  p->excludes(c);
+  cmd->add_option("-o,--output", a->out, "study directory")->required();
+  cmd->add_option("--fit", a->fits, "NeuralScale fit for a model: MODEL=FILE (repeatable)");
+  cmd->add_option("--jobs,-j", a->jobs, "cells run in parallel (benchmarks still run one at a time)")
+      ->capture_default_str();
+  cmd->add_flag("--resume", a->resume, "continue the study already in the directory");
+  cmd->add_flag("--no-report", a->no_report, "do not write the report at the end");
+  cmd->callback([a, action] {
+    if (a->preset.empty() && a->config.empty()) fail_usage("study needs --preset NAME or --config FILE");
+    *action = [a] { return run_study_cmd(*a); };
+  });
+}
+
+}  // namespace paramscale::cli

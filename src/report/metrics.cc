@@ -1,0 +1,135 @@
+#include "report/metrics.h"
+
+#include <map>
+#include <tuple>
+
+namespace paramscale::report {
+
+std::optional<double> Point::accuracy_per_mb() const {
+  if (!accuracy || runtime_memory_bytes <= 0) return std::nullopt;
+  return *accuracy / runtime_memory_mb();
+}
+
+std::optional<double> Point::accuracy_per_ms() const {
+  if (!accuracy || latency_median_ms <= 0) return std::nullopt;
+  return *accuracy / latency_median_ms;
+}
+
+std::optional<double> Comparison::accuracy_per_mb_ratio() const {
+  auto n = neuralscale.accuracy_per_mb(), u = uniform.accuracy_per_mb();
+  if (!n || !u || *u == 0) return std::nullopt;
+  return *n / *u;
+}
+double Comparison::memory_per_param_ratio() const {
+  return neuralscale.memory_per_param() / uniform.memory_per_param();
+}
+double Comparison::latency_ratio() const {
+  return neuralscale.latency_median_ms / uniform.latency_median_ms;
+}
+double Comparison::macs_ratio() const { return neuralscale.macs / uniform.macs; }
+double Comparison::peak_activation_ratio() const {
+  return neuralscale.peak_activation_bytes / uniform.peak_activation_bytes;
+}
+
+namespace {
+std::optional<double> number(const nlohmann::json& j, const char* a, const char* b) {
+  if (!j.contains(a) || !j[a].is_object() || !j[a].contains(b) || !j[a][b].is_number())
+    return std::nullopt;
+  return j[a][b].get<double>();
+}
+
+// Mean of the seeds' points (the first point's identity and widths are kept).
+Point average(const std::vector<Point>& ps) {
+  Point m = ps.front();
+  const double n = static_cast<double>(ps.size());
+  m.seeds = static_cast<int>(ps.size());
+  m.latency_median_ms = m.latency_p90_ms = m.runtime_memory_bytes = 0;
+  double acc = 0, fin = 0;
+  bool all_acc = true, all_fin = true;
+  for (const Point& p : ps) {
+    m.latency_median_ms += p.latency_median_ms / n;
+    m.latency_p90_ms += p.latency_p90_ms / n;
+    m.runtime_memory_bytes += p.runtime_memory_bytes / n;
+    all_acc = all_acc && p.accuracy.has_value();
+    all_fin = all_fin && p.final_accuracy.has_value();
+    if (p.accuracy) acc += *p.accuracy / n;
+    if (p.final_accuracy) fin += *p.final_accuracy / n;
+  }
+  m.accuracy = all_acc ? std::optional<double>(acc) : std::nullopt;
+  m.final_accuracy = all_fin ? std::optional<double>(fin) : std::nullopt;
+  return m;
+}
+}  // namespace
+
+Metrics compute_metrics(const std::vector<nlohmann::json>& records) {
+  Metrics out;
+  using Key = std::tuple<std::string, std::string, std::string, std::string, int, std::string>;
+  std::map<Key, std::vector<Point>> groups;  // (model, budget, method, runtime, threads, opt)
+  for (const auto& r : records) {
+    const auto& c = r["cell"];
+    Point p;
+    p.model = c.value("model", "");
+    p.method = c.value("method", "");
+    p.budget = c.value("budget", "");
+    p.runtime = c.value("runtime", "");
+    p.threads = c.value("threads", 0);
+    p.opt_level = c.value("opt_level", "");
+    p.widths = r.value("widths", std::vector<int>{});
+    const auto params = number(r, "analysis", "params");
+    const auto median = number(r, "latency_ms", "median");
+    const auto memory = number(r, "memory", "runtime_bytes");
+    if (!params || !median || !memory || *params <= 0) {
+      out.problems.push_back(r.value("key", "?") + ": lacks params, latency_ms.median or memory.runtime_bytes; left out");
+      continue;
+    }
+    p.params = *params;
+    p.macs = number(r, "analysis", "macs").value_or(0);
+    p.peak_activation_bytes = number(r, "analysis", "peak_activation_bytes").value_or(0);
+    p.latency_median_ms = *median;
+    p.latency_p90_ms = number(r, "latency_ms", "p90").value_or(0);
+    p.runtime_memory_bytes = *memory;
+    if (r.contains("accuracy") && r["accuracy"].is_object()) {
+      // Summaries store accuracy as a fraction or a percentage; report percent.
+      auto pct = [](std::optional<double> v) -> std::optional<double> {
+        if (!v) return v;
+        return *v <= 1.0 ? *v * 100.0 : *v;
+      };
+      p.accuracy = pct(number(r, "accuracy", "best_test"));
+      p.final_accuracy = pct(number(r, "accuracy", "final_test"));
+    }
+    groups[{p.model, p.budget, p.method, p.runtime, p.threads, p.opt_level}].push_back(p);
+  }
+  for (auto& [k, ps] : groups) out.points.push_back(average(ps));
+
+  std::map<std::tuple<std::string, std::string, int, std::string>, std::vector<Comparison>> by_model;
+  for (const Point& u : out.points) {
+    if (u.method != "uniform") continue;
+    for (const Point& n : out.points) {
+      if (n.method != "neuralscale" || n.model != u.model || n.budget != u.budget ||
+          n.runtime != u.runtime || n.threads != u.threads || n.opt_level != u.opt_level)
+        continue;
+      Comparison c{u.model, u.budget, u.runtime, u.opt_level, u.threads, u, n};
+      out.comparisons.push_back(c);
+      by_model[{u.model, u.runtime, u.threads, u.opt_level}].push_back(c);
+      by_model[{"all", u.runtime, u.threads, u.opt_level}].push_back(c);
+    }
+  }
+  for (const auto& [k, cs] : by_model) {
+    Headline h{std::get<0>(k), std::get<1>(k), std::get<3>(k), std::get<2>(k),
+               static_cast<int>(cs.size()), std::nullopt, 0, 0};
+    double apm = 0;
+    bool all_apm = true;
+    for (const auto& c : cs) {
+      h.memory_per_param_ratio += c.memory_per_param_ratio() / cs.size();
+      h.latency_ratio += c.latency_ratio() / cs.size();
+      auto r = c.accuracy_per_mb_ratio();
+      all_apm = all_apm && r.has_value();
+      if (r) apm += *r / cs.size();
+    }
+    if (all_apm) h.accuracy_per_mb_ratio = apm;
+    out.headlines.push_back(h);
+  }
+  return out;
+}
+
+}  // namespace paramscale::report

@@ -1,0 +1,63 @@
+// report/metrics: the seed study's efficiency metrics from study records, and NeuralScale / uniform.
+//
+// Per record: runtime memory MB (peak during inference - baseline), accuracy per MB, runtime memory
+// bytes per parameter, accuracy per ms of median latency, MACs and peak activation bytes per
+// parameter. Records of the same (model, budget, runtime, threads, opt level) and method are averaged
+// over seeds; a Comparison pairs uniform with NeuralScale and gives each ratio. Accuracy metrics are
+// absent (nullopt) for untrained (deployment-only) records. Nothing here is estimated.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace paramscale::report {
+
+struct Point {
+  std::string model, method, budget, runtime, opt_level;
+  int threads = 0;
+  int seeds = 0;
+  std::vector<int> widths;
+  double params = 0, macs = 0, peak_activation_bytes = 0;
+  std::optional<double> accuracy;  // best-epoch test accuracy, %
+  std::optional<double> final_accuracy;
+  double latency_median_ms = 0, latency_p90_ms = 0;
+  double runtime_memory_bytes = 0;
+
+  double runtime_memory_mb() const { return runtime_memory_bytes / 1e6; }
+  double memory_per_param() const { return runtime_memory_bytes / params; }
+  std::optional<double> accuracy_per_mb() const;
+  std::optional<double> accuracy_per_ms() const;
+};
+
+struct Comparison {
+  std::string model, budget, runtime, opt_level;
+  int threads = 0;
+  Point uniform, neuralscale;
+  std::optional<double> accuracy_per_mb_ratio() const;  // NeuralScale / uniform
+  double memory_per_param_ratio() const;
+  double latency_ratio() const;
+  double macs_ratio() const;
+  double peak_activation_ratio() const;
+};
+
+// Headline ratios averaged over budgets (and models, when `model` is empty).
+struct Headline {
+  std::string model, runtime, opt_level;
+  int threads = 0;
+  int comparisons = 0;
+  std::optional<double> accuracy_per_mb_ratio;
+  double memory_per_param_ratio = 0, latency_ratio = 0;
+};
+
+struct Metrics {
+  std::vector<Point> points;
+  std::vector<Comparison> comparisons;
+  std::vector<Headline> headlines;  // per (model, runtime, threads, opt) and overall (model "all")
+  std::vector<std::string> problems;  // records that could not be used, one line each
+};
+
+Metrics compute_metrics(const std::vector<nlohmann::json>& records);
+
+}  // namespace paramscale::report

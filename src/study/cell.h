@@ -1,0 +1,32 @@
+// study/cell: one point of the experiment matrix, and the stable keys that name its files.
+//
+// A model key (family, method, budget, seed) names what is trained and exported once; a cell key adds
+// how it is measured (runtime, threads, optimisation level). Keys are file-name safe and identical
+// across runs, which is what makes a study resumable.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "study/config.h"
+
+namespace paramscale::study {
+
+struct Cell {
+  std::string model;
+  std::string method;
+  std::string budget;
+  int seed = 0;
+  std::string runtime;
+  int threads = 0;  // resolved (never 0)
+  std::string opt_level;
+
+  std::string model_key() const;  // e.g. vgg11.uniform.params-0.25.s0
+  std::string key() const;        // e.g. vgg11.uniform.params-0.25.s0.ort.t2.all
+};
+
+// The cross product in a fixed order (model, method, budget, seed, runtime, threads, opt level).
+// Threads 0 resolve to `all_cores`; duplicate cells are dropped.
+std::vector<Cell> expand(const StudyConfig& config, int all_cores);
+
+}  // namespace paramscale::study

@@ -1,0 +1,114 @@
+#include "study/config.h"
+
+#include <fstream>
+
+namespace paramscale::study {
+
+const std::vector<std::string>& preset_names() {
+  static const std::vector<std::string> names = {"quick", "paper"};
+  return names;
+}
+
+Result<StudyConfig> preset(const std::string& name) {
+  StudyConfig c;
+  c.name = name;
+  if (name == "quick") {
+    // README main job: VGG-11 on Fashion-MNIST, short training on a subset, ORT with all cores.
+    c.train.epochs = 2;
+    c.train.subset = 10000;
+    return c;
+  }
+  if (name == "paper") {
+    // The seed study's four families and budgets in CIFAR-10 shapes; deployment-only unless the
+    // config points at CIFAR-10 data.
+    c.dataset = "cifar10";
+    c.models = {"vgg11", "mobilenetv2", "preact_resnet18", "resnet50"};
+    c.runtimes = {"ort", "opencv"};
+    c.threads = {1, 0};
+    c.train.enabled = false;
+    return c;
+  }
+  return bad_input("unknown study preset '" + name + "' (expected quick or paper)");
+}
+
+namespace {
+template <typename T>
+Status take(const nlohmann::json& j, const char* key, T& out) {
+  if (!j.contains(key)) return {};
+  try {
+    out = j.at(key).get<T>();
+  } catch (const nlohmann::json::exception&) {
+    return bad_input(std::string("config field '") + key + "' has the wrong type");
+  }
+  return {};
+}
+}  // namespace
+
+Result<StudyConfig> config_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return bad_input("study config must be a JSON object");
+  StudyConfig c;
+  if (j.contains("preset")) {
+    if (!j["preset"].is_string()) return bad_input("config field 'preset' must be a string");
+    auto p = preset(j["preset"].get<std::string>());
+    if (!p.ok()) return p.error();
+    c = *p;
+  }
+  static const std::vector<std::string> known = {
+      "preset", "name", "dataset", "models", "methods", "budgets", "runtimes", "threads",
+      "opt_levels", "seeds", "fits", "count", "train", "bench"};
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (std::find(known.begin(), known.end(), it.key()) == known.end())
+      return bad_input("unknown config field '" + it.key() + "'");
+  for (Status s : {take(j, "name", c.name), take(j, "dataset", c.dataset), take(j, "models", c.models),
+                   take(j, "methods", c.methods), take(j, "budgets", c.budgets),
+                   take(j, "runtimes", c.runtimes), take(j, "threads", c.threads),
+                   take(j, "opt_levels", c.opt_levels), take(j, "seeds", c.seeds),
+                   take(j, "fits", c.fits), take(j, "count", c.count)})
+    if (!s.ok()) return s.error();
+  if (j.contains("train")) {
+    const auto& t = j["train"];
+    if (!t.is_object()) return bad_input("config field 'train' must be an object");
+    for (Status s : {take(t, "enabled", c.train.enabled), take(t, "epochs", c.train.epochs),
+                     take(t, "subset", c.train.subset), take(t, "batch_size", c.train.batch_size),
+                     take(t, "lr", c.train.lr), take(t, "data_dir", c.train.data_dir)})
+      if (!s.ok()) return s.error();
+  }
+  if (j.contains("bench")) {
+    const auto& b = j["bench"];
+    if (!b.is_object()) return bad_input("config field 'bench' must be an object");
+    for (Status s : {take(b, "warmup_runs", c.bench.warmup_runs), take(b, "min_runs", c.bench.min_runs),
+                     take(b, "min_seconds", c.bench.min_seconds), take(b, "batch", c.bench.batch)})
+      if (!s.ok()) return s.error();
+  }
+  for (const auto* list : {&c.models, &c.methods, &c.budgets, &c.runtimes, &c.opt_levels})
+    if (list->empty()) return bad_input("config has an empty list (models, methods, budgets, runtimes or opt_levels)");
+  if (c.threads.empty() || c.seeds.empty()) return bad_input("config has an empty threads or seeds list");
+  if (c.train.epochs < 1 || c.train.batch_size < 1 || c.train.subset < 0)
+    return bad_input("config 'train' needs epochs >= 1, batch_size >= 1, subset >= 0");
+  if (c.bench.min_runs < 1 || c.bench.batch < 1 || c.bench.min_seconds < 0 || c.bench.warmup_runs < 0)
+    return bad_input("config 'bench' needs min_runs >= 1, batch >= 1, min_seconds >= 0");
+  return c;
+}
+
+Result<StudyConfig> read_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return bad_input("cannot open study config " + path);
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded()) return bad_input("study config " + path + " is not valid JSON");
+  auto c = config_from_json(j);
+  if (!c.ok()) return bad_input(path + ": " + c.error().message);
+  return c;
+}
+
+nlohmann::json to_json(const StudyConfig& c) {
+  return {{"name", c.name}, {"dataset", c.dataset}, {"models", c.models}, {"methods", c.methods},
+          {"budgets", c.budgets}, {"runtimes", c.runtimes}, {"threads", c.threads},
+          {"opt_levels", c.opt_levels}, {"seeds", c.seeds}, {"fits", c.fits}, {"count", c.count},
+          {"train", {{"enabled", c.train.enabled}, {"epochs", c.train.epochs},
+                     {"subset", c.train.subset}, {"batch_size", c.train.batch_size},
+                     {"lr", c.train.lr}, {"data_dir", c.train.data_dir}}},
+          {"bench", {{"warmup_runs", c.bench.warmup_runs}, {"min_runs", c.bench.min_runs},
+                     {"min_seconds", c.bench.min_seconds}, {"batch", c.bench.batch}}}};
+}
+
+}  // namespace paramscale::study

@@ -1,0 +1,71 @@
+#include "study/record.h"
+
+#include "arch/analysis.h"
+#include "arch/families.h"
+#include "study/store.h"
+
+namespace paramscale::study {
+
+Result<nlohmann::json> bench_result(const nlohmann::json& file) {
+  const nlohmann::json* r = &file;
+  if (file.is_object() && file.contains("results")) r = &file["results"];
+  if (r->is_array()) {
+    if (r->empty()) return failure("bench file holds no result");
+    r = &(*r)[0];
+  }
+  if (!r->is_object() || !r->contains("latency_ms"))
+    return failure("bench file has no latency_ms in its result");
+  return *r;
+}
+
+Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
+                                   const std::vector<int>& widths, const nlohmann::json& train,
+                                   const nlohmann::json& bench_file) {
+  auto family = arch::family_from_name(cell.model);
+  if (!family.ok()) return family.error();
+  auto dataset = arch::dataset_preset(config.dataset);
+  if (!dataset.ok()) return dataset.error();
+  auto net = arch::build_network(*family, *dataset, widths);
+  if (!net.ok()) return net.error();
+  auto bench = bench_result(bench_file);
+  if (!bench.ok()) return bench.error();
+  const arch::Analysis a = arch::analyze(*net, config.bench.batch);
+
+  // Per scalable width: the MACs and activation bytes of the layers whose channels it sets.
+  const std::vector<std::string> names = arch::width_names(*family);
+  std::vector<int64_t> w_macs(widths.size(), 0), w_act(widths.size(), 0);
+  for (size_t i = 0; i < net->layers.size(); ++i) {
+    const int w = net->layers[i].width_index;
+    if (w < 0) continue;
+    w_macs[w] += a.layers[i].macs;
+    w_act[w] += a.layers[i].activation_bytes;
+  }
+  nlohmann::json per_width = nlohmann::json::array();
+  for (size_t w = 0; w < widths.size(); ++w)
+    per_width.push_back({{"name", names[w]}, {"width", widths[w]}, {"macs", w_macs[w]},
+                         {"activation_bytes", w_act[w]}});
+
+  nlohmann::json accuracy = nullptr;
+  if (!train.is_null())
+    accuracy = {{"final_test", train.value("final_test_accuracy", nlohmann::json())},
+                {"best_test", train.value("best_test_accuracy", nlohmann::json())}};
+  return nlohmann::json{
+      {"schema_version", kRecordSchemaVersion},
+      {"key", cell.key()},
+      {"cell", {{"model", cell.model}, {"method", cell.method}, {"budget", cell.budget},
+                {"seed", cell.seed}, {"runtime", cell.runtime}, {"threads", cell.threads},
+                {"opt_level", cell.opt_level}, {"dataset", config.dataset}}},
+      {"widths", widths},
+      {"analysis", {{"params", a.params}, {"proxy_params", a.proxy_params}, {"macs", a.macs},
+                    {"weight_bytes", a.weight_bytes}, {"activation_sum_bytes", a.activation_sum_bytes},
+                    {"peak_activation_bytes", a.peak_activation_bytes}, {"batch", a.batch},
+                    {"per_width", per_width}}},
+      {"accuracy", accuracy},
+      {"latency_ms", (*bench)["latency_ms"]},
+      {"memory", bench->value("memory", nlohmann::json::object())},
+      {"environment", bench->value("environment", nlohmann::json::object())},
+      {"train", train},
+      {"bench", *bench}};
+}
+
+}  // namespace paramscale::study

@@ -1,0 +1,28 @@
+// study/record: the normalized result record of one study cell (schema kRecordSchemaVersion).
+//
+//   {schema_version, key, cell{model,method,budget,seed,runtime,threads,opt_level,dataset},
+//    widths, analysis{params,proxy_params,macs,weight_bytes,activation_sum_bytes,
+//                     peak_activation_bytes,per_width[{name,width,macs,activation_bytes}]},
+//    accuracy{final_test,best_test} | null (not trained),
+//    latency_ms{min,mean,median,p90,p95,p99,max,stddev,runs}, memory{runtime_bytes,...},
+//    environment{...}, train (the run's summary.json) | null, bench (the raw bench record)}
+// Everything in it is computed (analysis) or copied from a measurement (train, bench).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "study/cell.h"
+#include "study/config.h"
+#include "util/result.h"
+
+namespace paramscale::study {
+
+Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
+                                   const std::vector<int>& widths, const nlohmann::json& train_summary,
+                                   const nlohmann::json& bench);
+
+// The one measurement record in a bench --json file (its first result).
+Result<nlohmann::json> bench_result(const nlohmann::json& bench_file);
+
+}  // namespace paramscale::study

@@ -1,0 +1,40 @@
+#include <gtest/gtest.h>
+
+#include "study/cell.h"
+#include "study/config.h"
+
+using namespace paramscale::study;
+using nlohmann::json;
+
+TEST(StudyConfig, PresetsExpandToTheirMatrix) {
+  const auto quick = *preset("quick");
+  EXPECT_EQ(quick.dataset, "fashion-mnist");
+  EXPECT_EQ(expand(quick, 2).size(), 8u);  // 1 model x 2 methods x 4 budgets
+  const auto paper = *preset("paper");
+  EXPECT_FALSE(paper.train.enabled);
+  // 4 models x 2 methods x 4 budgets x (ort at 1 and 2 threads + opencv at 1 and 2 threads)
+  EXPECT_EQ(expand(paper, 2).size(), 4u * 2 * 4 * 4);
+  // With one core "1 thread" and "all cores" are the same cell.
+  EXPECT_EQ(expand(paper, 1).size(), 4u * 2 * 4 * 2);
+}
+
+TEST(StudyConfig, KeysAreStableAndFileSafe) {
+  Cell c{"vgg11", "uniform", "params:0.25", 0, "ort", 2, "all"};
+  EXPECT_EQ(c.model_key(), "vgg11.uniform.params-0.25.s0");
+  EXPECT_EQ(c.key(), "vgg11.uniform.params-0.25.s0.ort.t2.all");
+}
+
+TEST(StudyConfig, JsonOverridesPresetAndRejectsMistakes) {
+  auto c = config_from_json({{"preset", "quick"}, {"budgets", {"width:0.5"}}, {"train", {{"epochs", 3}}}});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->budgets, std::vector<std::string>{"width:0.5"});
+  EXPECT_EQ(c->train.epochs, 3);
+  EXPECT_EQ(c->train.subset, 10000);
+  EXPECT_EQ(config_from_json({{"modles", {"vgg11"}}}).error().message, "unknown config field 'modles'");
+  EXPECT_EQ(config_from_json({{"threads", "two"}}).error().message, "config field 'threads' has the wrong type");
+  EXPECT_FALSE(config_from_json({{"models", json::array()}}).ok());
+  EXPECT_FALSE(config_from_json({{"train", {{"epochs", 0}}}}).ok());
+  EXPECT_FALSE(config_from_json({{"preset", "huge"}}).ok());
+  EXPECT_FALSE(config_from_json(json::array()).ok());
+  EXPECT_FALSE(read_config("/nonexistent/config.json").ok());
+}

@@ -1,0 +1,75 @@
+// The study's metrics on hand-made records: exact values, ratios, seed averaging, bad records.
+#include <gtest/gtest.h>
+
+#include "report/metrics.h"
+
+using paramscale::report::compute_metrics;
+using nlohmann::json;
+
+namespace {
+json record(const std::string& method, const std::string& budget, int seed, double params,
+            double median_ms, double memory_bytes, json accuracy) {
+  return {{"schema_version", 1},
+          {"key", method + budget + std::to_string(seed)},
+          {"cell", {{"model", "vgg11"}, {"method", method}, {"budget", budget}, {"seed", seed},
+                    {"runtime", "ort"}, {"threads", 2}, {"opt_level", "all"}}},
+          {"widths", {1, 2}},
+          {"analysis", {{"params", params}, {"macs", 10 * params}, {"peak_activation_bytes", 4000}}},
+          {"accuracy", accuracy},
+          {"latency_ms", {{"median", median_ms}, {"p90", median_ms * 1.5}}},
+          {"memory", {{"runtime_bytes", memory_bytes}}}};
+}
+}  // namespace
+
+TEST(Metrics, PerPointAndRatiosAreExact) {
+  // uniform: 90% at 10 MB, 1,000,000 params, 2 ms; NeuralScale: 92% at 20 MB, same params, 5 ms.
+  const auto m = compute_metrics({record("uniform", "params:0.5", 0, 1e6, 2.0, 10e6, {{"best_test", 0.90}, {"final_test", 0.89}}),
+                                  record("neuralscale", "params:0.5", 0, 1e6, 5.0, 20e6, {{"best_test", 92.0}, {"final_test", 91.0}})});
+  ASSERT_EQ(m.points.size(), 2u);
+  ASSERT_EQ(m.comparisons.size(), 1u);
+  const auto& c = m.comparisons[0];
+  EXPECT_DOUBLE_EQ(*c.uniform.accuracy, 90.0);  // fractions become percent
+  EXPECT_DOUBLE_EQ(*c.uniform.accuracy_per_mb(), 9.0);
+  EXPECT_DOUBLE_EQ(*c.neuralscale.accuracy_per_mb(), 4.6);
+  EXPECT_DOUBLE_EQ(c.uniform.memory_per_param(), 10.0);
+  EXPECT_DOUBLE_EQ(*c.uniform.accuracy_per_ms(), 45.0);
+  EXPECT_NEAR(*c.accuracy_per_mb_ratio(), 4.6 / 9.0, 1e-12);
+  EXPECT_DOUBLE_EQ(c.memory_per_param_ratio(), 2.0);
+  EXPECT_DOUBLE_EQ(c.latency_ratio(), 2.5);
+  ASSERT_EQ(m.headlines.size(), 2u);  // per model and "all"
+  EXPECT_DOUBLE_EQ(m.headlines[0].latency_ratio, 2.5);
+}
+
+TEST(Metrics, SeedsAreAveragedAndHeadlineAveragesBudgets) {
+  const json acc = {{"best_test", 0.5}, {"final_test", 0.5}};
+  const auto m = compute_metrics({record("uniform", "params:0.25", 0, 1e6, 1.0, 1e6, acc),
+                                  record("uniform", "params:0.25", 1, 1e6, 3.0, 3e6, acc),
+                                  record("neuralscale", "params:0.25", 0, 1e6, 4.0, 2e6, acc),
+                                  record("uniform", "params:1", 0, 4e6, 2.0, 4e6, acc),
+                                  record("neuralscale", "params:1", 0, 4e6, 8.0, 4e6, acc)});
+  ASSERT_EQ(m.comparisons.size(), 2u);
+  EXPECT_EQ(m.comparisons[0].uniform.seeds, 2);
+  EXPECT_DOUBLE_EQ(m.comparisons[0].uniform.latency_median_ms, 2.0);
+  EXPECT_DOUBLE_EQ(m.comparisons[0].latency_ratio(), 2.0);
+  EXPECT_DOUBLE_EQ(m.comparisons[1].latency_ratio(), 4.0);
+  EXPECT_DOUBLE_EQ(m.headlines[0].latency_ratio, 3.0);
+  EXPECT_DOUBLE_EQ(m.headlines[0].memory_per_param_ratio, (1.0 + 1.0) / 2);
+}
+
+TEST(Metrics, UntrainedRecordsHaveNoAccuracyMetrics) {
+  const auto m = compute_metrics({record("uniform", "width:1", 0, 1e6, 2.0, 10e6, nullptr),
+                                  record("neuralscale", "width:1", 0, 1e6, 6.0, 30e6, nullptr)});
+  ASSERT_EQ(m.comparisons.size(), 1u);
+  EXPECT_FALSE(m.comparisons[0].accuracy_per_mb_ratio().has_value());
+  EXPECT_FALSE(m.headlines[0].accuracy_per_mb_ratio.has_value());
+  EXPECT_DOUBLE_EQ(m.comparisons[0].memory_per_param_ratio(), 3.0);
+}
+
+TEST(Metrics, RecordWithoutMeasurementsIsReportedNotFatal) {
+  json bad = record("uniform", "width:1", 0, 1e6, 2.0, 10e6, nullptr);
+  bad.erase("latency_ms");
+  const auto m = compute_metrics({bad, record("uniform", "width:0.5", 0, 1e6, 2.0, 10e6, nullptr)});
+  EXPECT_EQ(m.points.size(), 1u);
+  ASSERT_EQ(m.problems.size(), 1u);
+  EXPECT_NE(m.problems[0].find("latency_ms"), std::string::npos);
+}

@@ -1,0 +1,143 @@
+// The study runner's promises, with a scripted stand-in for the stage commands (so these tests
+// exercise scheduling, locking and resume, not training or ONNX Runtime): a study killed with
+// SIGKILL resumes losing and duplicating nothing, and two study processes share one directory.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "support/run_command.h"
+
+namespace fs = std::filesystem;
+using paramscale::test::run_command;
+
+namespace {
+const char* kFakeStages = R"(#!/bin/bash
+# Stand-in for paramscale's stage commands: writes what each stage writes, atomically.
+cmd=$1; shift
+out=""; json=""; model=""
+while [ $# -gt 0 ]; do
+  case "$1" in -o) out=$2; shift;; --json) json=$2;; esac
+  [ "$cmd" = bench ] && [ -z "$model" ] && model=$1
+  shift
+done
+case "$cmd" in
+  scale) echo '{"widths":[9,9,9,9,9,9,9,9]}';;
+  export) echo onnx > "$out.tmp" && mv "$out.tmp" "$out";;
+  bench)
+    echo "$json" >> "$FAKE_COUNTER"
+    sleep 0.15
+    echo '{"results":[{"latency_ms":{"median":1.5,"p90":2},"memory":{"runtime_bytes":2000000},"environment":{"cpu":"fake"}}]}' > "$json.tmp"
+    mv "$json.tmp" "$json";;
+  *) exit 3;;
+esac
+)";
+
+struct FakeStudy {
+  fs::path root;
+  FakeStudy() {
+    root = fs::temp_directory_path() / ("paramscale-study-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root);
+    fs::create_directories(root);
+    std::ofstream(root / "stages.sh") << kFakeStages;
+    fs::permissions(root / "stages.sh", fs::perms::owner_all);
+    nlohmann::json config = {{"models", {"vgg11"}}, {"methods", {"uniform", "neuralscale"}},
+                             {"fits", {{"vgg11", "fit.json"}}}, {"threads", {1, 2}},
+                             {"train", {{"enabled", false}}}};
+    std::ofstream(root / "config.json") << config.dump();
+  }
+  ~FakeStudy() { fs::remove_all(root); }
+  std::string study_command(const std::string& extra) const {
+    return "PARAMSCALE_STAGE_EXE=" + (root / "stages.sh").string() + " FAKE_COUNTER=" +
+           (root / "counter").string() + " " + PARAMSCALE_BINARY + " study --config " +
+           (root / "config.json").string() + " -o " + (root / "study").string() + " --no-report " + extra;
+  }
+  std::map<std::string, int> bench_runs() const {
+    std::map<std::string, int> n;
+    std::ifstream in(root / "counter");
+    for (std::string line; std::getline(in, line);) ++n[line];
+    return n;
+  }
+  int records() const {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(root / "study" / "cells"))
+      if (e.path().string().size() > 5 && e.path().string().find(".bench.json") == std::string::npos &&
+          e.path().extension() == ".json")
+        ++n;
+    return n;
+  }
+  int indexed() const {
+    sqlite3* db = nullptr;
+    sqlite3_open((root / "study" / "index.sqlite").c_str(), &db);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT COUNT(DISTINCT key), COUNT(*) FROM cells", -1, &st, nullptr);
+    int distinct = -1, all = -2;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      distinct = sqlite3_column_int(st, 0);
+      all = sqlite3_column_int(st, 1);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return distinct == all ? all : -1;
+  }
+};
+}  // namespace
+
+constexpr int kCells = 16;  // vgg11 x 2 methods x 4 budgets x 2 thread counts
+
+TEST(StudyRunner, RunsEveryCellOnce) {
+  FakeStudy s;
+  const auto r = run_command(s.study_command("--jobs 2"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(s.records(), kCells);
+  EXPECT_EQ(s.indexed(), kCells);
+  const auto runs = s.bench_runs();
+  EXPECT_EQ(runs.size(), static_cast<size_t>(kCells));
+  for (const auto& [cell, n] : runs) EXPECT_EQ(n, 1) << cell;
+  // A second run without --resume refuses; with --resume it redoes nothing.
+  EXPECT_EQ(run_command(s.study_command("")).exit_code, 2);
+  ASSERT_EQ(run_command(s.study_command("--resume")).exit_code, 0);
+  for (const auto& [cell, n] : s.bench_runs()) EXPECT_EQ(n, 1) << cell;
+}
+
+TEST(StudyRunner, KilledStudyResumesWithoutLossOrDuplicates) {
+  FakeStudy s;
+  // SIGKILL mid-study, after some cells finished and while one is being measured.
+  run_command("(" + s.study_command("") + " & pid=$!; sleep 1.2; kill -9 $pid; wait $pid) >/dev/null 2>&1");
+  const int before = s.records();
+  EXPECT_GT(before, 0);
+  EXPECT_LT(before, kCells);
+  const auto r = run_command(s.study_command("--resume"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(std::to_string(before) + " already done"), std::string::npos) << r.err;
+  EXPECT_EQ(s.records(), kCells);
+  EXPECT_EQ(s.indexed(), kCells);
+  int repeated = 0;
+  for (const auto& [cell, n] : s.bench_runs()) {
+    EXPECT_LE(n, 2) << cell;
+    repeated += n - 1;
+  }
+  EXPECT_LE(repeated, 1);  // only the measurement the kill interrupted is taken again
+}
+
+TEST(StudyRunner, TwoConcurrentStudiesShareOneDirectory) {
+  FakeStudy s;
+  const auto r = run_command("(" + s.study_command("--resume --jobs 2") + " & " +
+                             s.study_command("--resume --jobs 2") + " & wait) 2>&1");
+  EXPECT_EQ(s.records(), kCells) << r.out;
+  EXPECT_EQ(s.indexed(), kCells);
+  for (const auto& [cell, n] : s.bench_runs()) EXPECT_EQ(n, 1) << cell;
+}
+
+TEST(StudyRunner, BadConfigIsOneLineExit2) {
+  FakeStudy s;
+  std::ofstream(s.root / "config.json") << "{\"models\": [\"vgg11\"], \"budgets\": 7}";
+  const auto r = run_command(s.study_command(""));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("config field 'budgets' has the wrong type"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1);
+}
