@@ -1,13 +1,16 @@
 #include "cli/network_args.h"
 
 #include "cli/command.h"
+#include "scaling/fit_file.h"
+#include "scaling/neuralscale.h"
 #include "scaling/uniform.h"
 
 namespace paramscale::cli {
 
 void add_network_options(CLI::App* app, NetworkArgs& args, bool allow_all) {
-  app->add_option("--model,-m", args.model,
-                  std::string("vgg11|mobilenetv2|preact_resnet18|resnet50") + (allow_all ? "|all" : ""))
+  app->add_option(
+         "--model,-m", args.model,
+         std::string("vgg11|mobilenetv2|preact_resnet18|resnet50") + (allow_all ? "|all" : ""))
       ->required();
   app->add_option("--dataset,-d", args.dataset, "cifar10|cifar100|tinyimagenet|fashion-mnist")
       ->capture_default_str();
@@ -27,7 +30,10 @@ std::vector<arch::Family> resolve_families(const NetworkArgs& args) {
 }
 
 ResolvedNetwork resolve_uniform(const NetworkArgs& args, arch::Family family) {
-  ResolvedNetwork r{family, unwrap(arch::dataset_preset(args.dataset)), {}, "width:1",
+  ResolvedNetwork r{family,
+                    unwrap(arch::dataset_preset(args.dataset)),
+                    {},
+                    "width:1",
                     unwrap(scaling::parse_count_mode(args.count))};
   if (!args.widths.empty()) {
     r.widths = unwrap(parse_int_list(args.widths, "--widths"));
@@ -56,12 +62,45 @@ void add_method_options(CLI::App* app, NetworkArgs& args) {
   app->add_option("--method", args.method, "uniform|neuralscale")->capture_default_str();
   app->add_option("--fit", args.fit, "NeuralScale fit file (JSON)");
   app->add_option("--iteration", args.iteration, "fit iteration (1-based; default: the last)");
+  app->add_option("--tau-rule", args.tau_rule,
+                  "NeuralScale tau: closest (floored widths' count closest to the budget), "
+                  "unfloored (unfloored widths' count = budget, then floor) or paper (the "
+                  "authors' rule for the family; reproduces published widths)")
+      ->capture_default_str();
+}
+
+scaling::Budget resolve_budget(const NetworkArgs& args) {
+  if (args.budget.empty()) return scaling::Budget{scaling::BudgetKind::Width, 1.0};
+  return unwrap(scaling::parse_budget(args.budget));
+}
+
+scaling::PowerLaws resolve_fit(const NetworkArgs& args, arch::Family family) {
+  if (args.fit.empty()) fail_usage("--method neuralscale needs --fit FILE");
+  if (args.iteration < 0) fail_usage("--iteration must be a positive integer (or 0 for the last)");
+  const scaling::FitFile fit = unwrap(scaling::read_fit_file(args.fit));
+  return unwrap(scaling::select_iteration(fit, args.iteration, family, args.fit));
 }
 
 ResolvedNetwork resolve_network(const NetworkArgs& args, arch::Family family) {
-  if (args.method == "uniform") return resolve_uniform(args, family);
-  if (args.method == "neuralscale") fail_usage("--method neuralscale is not implemented yet");
-  fail_usage("unknown --method '" + args.method + "' (expected uniform or neuralscale)");
+  if (args.method == "uniform") {
+    if (!args.fit.empty()) fail_usage("--fit is only used with --method neuralscale");
+    return resolve_uniform(args, family);
+  }
+  if (args.method != "neuralscale")
+    fail_usage("unknown --method '" + args.method + "' (expected uniform or neuralscale)");
+  if (!args.widths.empty()) fail_usage("--widths cannot be combined with --method neuralscale");
+  ResolvedNetwork r{family,
+                    unwrap(arch::dataset_preset(args.dataset)),
+                    {},
+                    "width:1",
+                    unwrap(scaling::parse_count_mode(args.count))};
+  const scaling::Budget budget = resolve_budget(args);
+  const scaling::PowerLaws laws = resolve_fit(args, family);
+  const scaling::TauRule rule = unwrap(scaling::parse_tau_rule(args.tau_rule));
+  r.widths =
+      unwrap(scaling::scale_neuralscale(family, r.dataset, laws, budget, r.count, rule)).widths;
+  r.budget_text = budget.text();
+  return r;
 }
 
 }  // namespace paramscale::cli

@@ -8,18 +8,20 @@
 
 #include "arch/families.h"
 #include "scaling/budget.h"
+#include "scaling/fit.h"
 
 namespace paramscale::cli {
 
 struct NetworkArgs {
   std::string model;
   std::string dataset = "cifar10";
-  std::string budget;       // width:r | params:p; empty = 1.0x
-  std::string widths;       // explicit comma list; overrides budget
+  std::string budget;  // width:r | params:p; empty = 1.0x
+  std::string widths;  // explicit comma list; overrides budget
   std::string count = "true";
   std::string method = "uniform";  // uniform | neuralscale (only where add_method_options is used)
   std::string fit;                 // NeuralScale fit file
   int iteration = 0;               // fit iteration; 0 = the last one in the file
+  std::string tau_rule = "closest";  // closest | paper (scaling/neuralscale.h)
 };
 
 // Declares the flags; allow_all lets --model take "all".
@@ -33,7 +35,7 @@ struct ResolvedNetwork {
   scaling::CountMode count = scaling::CountMode::True;
 };
 
-// Declares --method, --fit, --iteration (commands that can build NeuralScale networks).
+// Declares --method, --fit, --iteration, --tau-rule (commands that can build NeuralScale networks).
 void add_method_options(CLI::App* app, NetworkArgs& args);
 
 // Families named by --model ("all" expands to every family). Throws CliError on bad input.
@@ -42,5 +44,10 @@ std::vector<arch::Family> resolve_families(const NetworkArgs& args);
 ResolvedNetwork resolve_uniform(const NetworkArgs& args, arch::Family family);
 // Widths by --method (uniform or NeuralScale from --fit) for the budget. Throws CliError.
 ResolvedNetwork resolve_network(const NetworkArgs& args, arch::Family family);
+
+// The budget named by --budget (width:1 when empty). Throws CliError.
+scaling::Budget resolve_budget(const NetworkArgs& args);
+// The power laws named by --fit and --iteration, checked against the family. Throws CliError.
+scaling::PowerLaws resolve_fit(const NetworkArgs& args, arch::Family family);
 
 }  // namespace paramscale::cli

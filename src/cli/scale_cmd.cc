@@ -1,11 +1,139 @@
-// paramscale scale: not built yet (stub so the command table is stable while it is written).
+// paramscale scale: a family's widths for a budget by uniform scaling or NeuralScale, side by side
+// with the uniform widths for the same budget, with both networks' params, MACs and memory.
+#include <cmath>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "arch/analysis.h"
+#include "arch/families.h"
 #include "cli/command.h"
+#include "cli/network_args.h"
+#include "cli/table.h"
+#include "scaling/neuralscale.h"
+#include "scaling/uniform.h"
 
 namespace paramscale::cli {
 
+namespace {
+struct ScaleArgs {
+  NetworkArgs net;
+  int batch = 1;
+  bool json = false;
+};
+
+// One scaled network and what it costs.
+struct Scaled {
+  scaling::Solution solution;
+  arch::Analysis analysis;
+};
+
+Scaled costed(arch::Family family, const arch::DatasetShape& dataset, scaling::Solution s,
+              int batch) {
+  const arch::Network net = unwrap(arch::build_network(family, dataset, s.widths));
+  return Scaled{std::move(s), arch::analyze(net, batch)};
+}
+
+nlohmann::json costs_json(const Scaled& s) {
+  return {{"params", s.solution.params},
+          {"relative_error", s.solution.relative_error},
+          {"true_params", s.analysis.params},
+          {"proxy_params", s.analysis.proxy_params},
+          {"macs", s.analysis.macs},
+          {"weight_bytes", s.analysis.weight_bytes},
+          {"peak_activation_bytes", s.analysis.peak_activation_bytes}};
+}
+
+int run_scale(const ScaleArgs& args) {
+  if (args.batch < 1) fail_usage("--batch must be a positive integer");
+  if (!args.net.widths.empty())
+    fail_usage("scale solves a --budget; for explicit --widths use 'paramscale arch'");
+  const arch::Family family = unwrap(arch::family_from_name(args.net.model));
+  const arch::DatasetShape dataset = unwrap(arch::dataset_preset(args.net.dataset));
+  const scaling::CountMode count = unwrap(scaling::parse_count_mode(args.net.count));
+  const scaling::Budget budget = resolve_budget(args.net);
+  const bool neuralscale = args.net.method == "neuralscale";
+  if (!neuralscale) (void)resolve_network(args.net, family);  // validates --method and --fit
+  const scaling::TauRule rule = unwrap(scaling::parse_tau_rule(args.net.tau_rule));
+  std::optional<scaling::PowerLaws> laws;
+  if (neuralscale) laws = resolve_fit(args.net, family);
+  const Scaled uniform = costed(
+      family, dataset, unwrap(scaling::scale_uniform(family, dataset, budget, count)), args.batch);
+  const Scaled chosen =
+      neuralscale
+          ? costed(family, dataset,
+                   unwrap(scaling::scale_neuralscale(family, dataset, *laws, budget, count, rule)),
+                   args.batch)
+          : uniform;
+  const scaling::Solution& s = chosen.solution;
+  const std::vector<std::string> names = arch::width_names(family);
+  const char* count_name = scaling::count_mode_name(count);
+
+  if (args.json) {
+    nlohmann::json j = {{"model", arch::family_name(family)},
+                        {"dataset", dataset.name},
+                        {"method", args.net.method},
+                        {"budget", budget.text()},
+                        {"count", count_name},
+                        {"batch", args.batch},
+                        {"width_names", names},
+                        {"widths", s.widths},
+                        {"uniform_widths", uniform.solution.widths},
+                        {"target_params", s.target_params},
+                        {"iterations", s.iterations}};
+    j.update(costs_json(chosen));
+    j["uniform"] = costs_json(uniform);
+    j["uniform"]["multiplier"] = std::exp(uniform.solution.x);
+    if (neuralscale) {
+      j["tau"] = std::exp(s.x);
+      j["fit"] = {{"file", args.net.fit}, {"iteration", laws->iteration}};
+      j["tau_rule"] = scaling::tau_rule_name(rule);
+    }
+    std::cout << j.dump(2) << '\n';
+    return 0;
+  }
+  std::cout << "## " << arch::family_name(family) << " on " << dataset.name << ": "
+            << args.net.method << " at " << budget.text() << " (" << count_name << " count)";
+  if (neuralscale)
+    std::cout << "\n\nfit: " << args.net.fit << ", iteration " << laws->iteration
+              << "; tau = " << fixed(std::exp(s.x), 1) << " (rule: " << scaling::tau_rule_name(rule)
+              << ") after " << s.iterations << " bisection steps";
+  std::cout << "\n\n";
+  Table widths({"#", "width", args.net.method, "uniform"});
+  for (size_t l = 0; l < names.size(); ++l)
+    widths.add({std::to_string(l), names[l], std::to_string(s.widths[l]),
+                std::to_string(uniform.solution.widths[l])});
+  widths.print(std::cout);
+  std::cout << '\n';
+  Table totals({"total", args.net.method, "uniform"});
+  const auto row = [&](const std::string& what, auto value) {
+    totals.add({what, value(chosen), value(uniform)});
+  };
+  row(std::string("params (") + count_name + " count)",
+      [](const Scaled& x) { return with_commas(x.solution.params); });
+  row("target params", [](const Scaled& x) { return with_commas(x.solution.target_params); });
+  row("relative error %",
+      [](const Scaled& x) { return fixed(100 * x.solution.relative_error, 4); });
+  row("true params", [](const Scaled& x) { return with_commas(x.analysis.params); });
+  row("MACs", [](const Scaled& x) { return with_commas(x.analysis.macs); });
+  row("weight MB", [](const Scaled& x) { return megabytes(x.analysis.weight_bytes); });
+  row("peak activation MB (batch " + std::to_string(args.batch) + ")",
+      [](const Scaled& x) { return megabytes(x.analysis.peak_activation_bytes); });
+  totals.print(std::cout);
+  return 0;
+}
+}  // namespace
+
 void add_scale_command(CLI::App& app, Action* action) {
-  CLI::App* cmd = app.add_subcommand("scale", "(not implemented yet)");
-  cmd->callback([action] { *action = []() -> int { fail_usage("'scale' is not implemented yet"); }; });
+  auto args = std::make_shared<ScaleArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "scale", "Widths for a budget by uniform scaling or NeuralScale, next to uniform's");
+  add_network_options(cmd, args->net);
+  add_method_options(cmd, args->net);
+  cmd->add_option("--batch", args->batch, "batch size for activation bytes")->capture_default_str();
+  cmd->add_flag("--json", args->json, "print JSON instead of tables");
+  cmd->callback([args, action] { *action = [args] { return run_scale(*args); }; });
 }
 
 }  // namespace paramscale::cli

@@ -40,7 +40,7 @@ Result<Solution> solve_closest(const WidthsAt& widths_at, const CountOf& count, 
       return bad_input("budget of " + std::to_string(target) +
                        " parameters is out of reach (widths would exceed " +
                        std::to_string(max_width) + ")");
-    x_hi += std::max(1.0, x_hi - x_lo);
+    x_hi += 1.0;  // widths grow by e^beta per step: no overflow before the max_width check
     hi_widths = widths_at(x_hi);
   }
   // Invariant: count(widths_at(lo)) < target <= count(widths_at(hi)).

@@ -1,0 +1,180 @@
+// paramscale fit and scale, run as a user would: the published NeuralScale architectures, JSON
+// fields, and one-line errors with exit code 2 for every kind of bad input.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <unistd.h>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+
+#include "support/run_command.h"
+
+using paramscale::test::reference_dir;
+using paramscale::test::run_paramscale;
+
+namespace {
+
+std::string fits() { return reference_dir() + "/neuralscale/fits/"; }
+std::string traces() { return reference_dir() + "/neuralscale/traces/"; }
+
+// A scratch directory with small (malformed or hand-made) input files for the bad-input cases.
+const std::string& scratch() {
+  static const std::string dir = [] {
+    char tmpl[] = "/tmp/paramscale-cli-scale-XXXXXX";
+    const std::string d = mkdtemp(tmpl);
+    const auto put = [&](const char* name, const char* text) { std::ofstream(d + name) << text; };
+    put("/malformed.json", "{\"iterations\": [");
+    put("/seven.json", R"({"iterations": [{"alpha": [1,1,1,1,1,1,1], "beta": [1,1,1,1,1,1,1]}]})");
+    put("/eight.json", R"({"model": "vgg11", "iterations": [{"iteration": 1,
+        "alpha": [1,1,1,1,1,1,1,1], "beta": [0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5]}]})");
+    put("/negative_beta.json", R"({"iterations": [{"alpha": [1,1,1,1,1,1,1,1],
+        "beta": [0.5,0.5,0.5,0.5,0.5,-0.1,0.5,0.5]}]})");
+    put("/nan.csv", "1,2,3,4,5,6,7,8\n1,2,3,nan,5,6,7,8\n");
+    put("/zero.csv", "1,2,3,4,5,6,7,8\n1,2,3,0,5,6,7,8\n");
+    put("/ragged.csv", "1,2,3,4,5,6,7,8\n1,2,3\n");
+    put("/seven.csv", "1,2,3,4,5,6,7\n2,3,4,5,6,7,8\n");
+    put("/one_row.csv", "8,8,8,8,8,8,8,8\n");
+    put("/good.csv", "8,8,8,8,8,8,8,8\n16,16,16,16,16,16,16,9\n");
+    return d;
+  }();
+  return dir;
+}
+
+// "$T" in a case's arguments stands for the scratch directory.
+std::string expand(std::string args) {
+  for (size_t at; (at = args.find("$T")) != std::string::npos;) args.replace(at, 2, scratch());
+  return args;
+}
+
+}  // namespace
+
+TEST(CliFit, ReproducesThePublishedIteration15) {
+  if (reference_dir().empty()) GTEST_SKIP() << "NeuralScale reference data not found";
+  const auto r = run_paramscale("fit -m vgg11 -d cifar10 --count proxy --trace " + traces() +
+                                "vgg_10_eff_c10_14.csv");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto got = nlohmann::json::parse(r.out);
+  std::ifstream in(fits() + "vgg11_cifar10.json");
+  const auto want = nlohmann::json::parse(in)["iterations"][14];
+  EXPECT_EQ(got["count"], "proxy");
+  EXPECT_EQ(got["model"], "vgg11");
+  ASSERT_EQ(got["iterations"].size(), 1u);
+  const auto& it = got["iterations"][0];
+  EXPECT_EQ(it["rows"], 237);
+  ASSERT_EQ(it["r2"].size(), 8u);
+  for (size_t l = 0; l < 8; ++l) {
+    const double a = want["alpha"][l], b = want["beta"][l];
+    EXPECT_NEAR(it["alpha"][l].get<double>(), a, 1e-9 * a);
+    EXPECT_NEAR(it["beta"][l].get<double>(), b, 1e-9 * b);
+  }
+}
+
+TEST(CliFit, WritesAFitFileThatScaleReads) {
+  if (reference_dir().empty()) GTEST_SKIP() << "NeuralScale reference data not found";
+  const std::string out = scratch() + "/mnv2_fit.json";
+  const auto f = run_paramscale("fit -m mobilenetv2 -d cifar100 --count proxy -o " + out +
+                                " --trace " + traces() + "mobilenetv2_10_eff_c100_0.csv " +
+                                traces() + "mobilenetv2_10_eff_c100_14.csv");
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  EXPECT_NE(f.out.find("iteration 2, 177 trace rows"), std::string::npos) << f.out;
+  const auto s = run_paramscale("scale -m mobilenetv2 -d cifar100 --method neuralscale --fit " +
+                                out + " --iteration 2 --count proxy --tau-rule paper --json");
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_EQ(nlohmann::json::parse(s.out)["widths"],
+            nlohmann::json({63, 69, 78, 87, 113, 120, 113, 132, 132, 122, 113, 100, 95, 90, 92, 89,
+                            80, 84, 188}));
+}
+
+TEST(CliScale, PublishedVggWidthsAndJsonFields) {
+  if (reference_dir().empty()) GTEST_SKIP() << "NeuralScale reference data not found";
+  const auto r = run_paramscale("scale -m vgg11 -d cifar10 --method neuralscale --fit " + fits() +
+                                "vgg11_cifar10.json --count proxy --budget width:1.0 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["widths"], nlohmann::json({211, 392, 523, 615, 415, 278, 111, 120}));
+  EXPECT_EQ(j["uniform_widths"], nlohmann::json({64, 128, 256, 256, 512, 512, 512, 512}));
+  EXPECT_EQ(j["target_params"], 9231114);
+  EXPECT_EQ(j["params"], 9232216);
+  EXPECT_NEAR(j["relative_error"].get<double>(), (9232216.0 - 9231114) / 9231114, 1e-12);
+  EXPECT_EQ(j["uniform"]["params"], 9231114);
+  EXPECT_EQ(j["uniform"]["macs"], 152769536);
+  EXPECT_GT(j["macs"].get<int64_t>(), 3 * j["uniform"]["macs"].get<int64_t>());
+  EXPECT_GT(j["peak_activation_bytes"], j["uniform"]["peak_activation_bytes"]);
+  EXPECT_EQ(j["fit"]["iteration"], 15);
+  EXPECT_GT(j["tau"].get<double>(), 8747068.0);
+  EXPECT_LT(j["tau"].get<double>(), 8765828.0);
+  EXPECT_EQ(j["count"], "proxy");
+}
+
+TEST(CliScale, TextShowsBothMethodsSideBySide) {
+  if (reference_dir().empty()) GTEST_SKIP() << "NeuralScale reference data not found";
+  const auto r = run_paramscale("scale -m preact_resnet18 -d cifar100 --method neuralscale --fit " +
+                                fits() + "preact_resnet18_cifar100.json --budget params:0.5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("| neuralscale | uniform"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("layer4.1.out"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("peak activation MB (batch 1)"), std::string::npos) << r.out;
+}
+
+TEST(CliScale, UniformParamsBudget) {
+  const auto r = run_paramscale("scale -m vgg11 --budget params:0.25 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["widths"], j["uniform_widths"]);
+  EXPECT_EQ(j["target_params"], std::llround(0.25 * 9231114));
+  EXPECT_LT(std::fabs(j["relative_error"].get<double>()), 0.01);
+  EXPECT_FALSE(j.contains("tau"));
+}
+
+struct BadInput {
+  const char* args;
+  const char* message_part;
+};
+
+class CliScaleBadInput : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(CliScaleBadInput, OneLineErrorExitCode2) {
+  const auto r = run_paramscale(expand(GetParam().args));
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  ASSERT_FALSE(r.err.empty());
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "not one line: " << r.err;
+  EXPECT_NE(r.err.find(GetParam().message_part), std::string::npos) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, CliScaleBadInput,
+    ::testing::Values(
+        BadInput{"scale -m vgg11 --method neuralscale --fit $T/absent.json",
+                 "cannot open fit file"},
+        BadInput{"scale -m vgg11 --method neuralscale --fit $T/malformed.json", "not valid JSON"},
+        BadInput{"scale -m vgg11 --method neuralscale --fit $T/seven.json", "7 widths, but vgg11"},
+        BadInput{"scale -m vgg11 --method neuralscale --fit $T/eight.json --iteration 4",
+                 "has no iteration 4"},
+        BadInput{"scale -m mobilenetv2 --method neuralscale --fit $T/eight.json",
+                 "is for model 'vgg11'"},
+        BadInput{"scale -m vgg11 --method neuralscale --fit $T/negative_beta.json",
+                 "layer 5 (conv6) has beta = -0.1 <= 0"},
+        BadInput{"scale -m vgg11 --method neuralscale --fit $T/eight.json --budget params:1e-6",
+                 "below the smallest network"},
+        BadInput{"scale -m vgg11 --budget params:1e-6", "below the smallest network"},
+        BadInput{"scale -m vgg11 --method neuralscale", "needs --fit FILE"},
+        BadInput{"scale -m vgg11 --method magic", "unknown --method 'magic'"},
+        BadInput{"scale -m vgg11 --fit $T/eight.json", "only used with --method neuralscale"},
+        BadInput{"scale -m vgg11 --method neuralscale --fit $T/eight.json --tau-rule best",
+                 "unknown tau rule 'best'"},
+        BadInput{"scale -m vgg11 --method neuralscale --fit $T/eight.json --iteration -1",
+                 "--iteration"},
+        BadInput{"scale -m vgg11 --widths 1,2,3,4,5,6,7,8", "for explicit --widths"},
+        BadInput{"scale -m vgg11 --budget width:nan", "not a number"},
+        BadInput{"fit -m vgg11 --trace $T/absent.csv", "cannot open trace file"},
+        BadInput{"fit -m vgg11 --trace $T/nan.csv", "width 'nan' is not a positive integer"},
+        BadInput{"fit -m vgg11 --trace $T/zero.csv", "line 2 column 4: width '0'"},
+        BadInput{"fit -m vgg11 --trace $T/ragged.csv", "3 columns, expected 8"},
+        BadInput{"fit -m vgg11 --trace $T/seven.csv", "7 widths per row, but vgg11 has 8"},
+        BadInput{"fit -m vgg11 --trace $T/one_row.csv", "two or more rows"},
+        BadInput{"fit -m vgg11 --trace $T/zero.csv --count median", "unknown parameter count"},
+        BadInput{"fit -m vgg11", "--trace is required"},
+        BadInput{"fit -m vgg11 --trace $T/good.csv -o /nonexistent/dir/fit.json",
+                 "cannot write fit file '/nonexistent/dir/fit.json'"}));
