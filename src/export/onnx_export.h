@@ -1,0 +1,61 @@
+// export/onnx_export: an ONNX model (opset 13, IR version 8) from an arch::Network and its weights.
+//
+// Promises:
+// - The graph has one input "input" [N, C, H, W] (N the symbolic dimension "batch", or fixed) and
+// one
+//   output "logits" [N, classes]; initializers carry the arch/weights.h names
+//   ("<layer>.weight|bias|running_mean|running_var"; a folded conv's are "<conv>.weight|bias");
+//   node and intermediate tensor names are the IR layer names.
+// - Ops: Conv (depthwise through `group`), BatchNormalization (epsilon 1e-5, PyTorch's default) or,
+//   with fold_batchnorm, a BN folded into the Conv that feeds it when that Conv feeds nothing else
+//   (other BNs, e.g. pre-activation ones after an Add, stay BatchNormalization), Relu, Clip(0, 6)
+//   for ReLU6 (bounds as the shared initializers "const.clip_min"/"const.clip_max"), MaxPool,
+//   GlobalAveragePool, Add, Flatten (axis 1), Gemm (transB) for Linear. Gate layers are identities
+//   and emit nothing: pruned channels are physically absent from the IR.
+// - Before bytes are returned the model passes onnx::checker::check_model and strict shape
+//   inference, and every inferred tensor shape equals the IR's; weights are checked against the
+//   network first (arch::check_weights). Bad weights or options: bad-input Error; a model the
+//   checker rejects (an export bug): failure Error. Messages are one line.
+// - Same network, weights and options: byte-identical output (so the bytes can be hashed).
+// - write_onnx writes a temp file beside the target and renames it: no half-written file is ever
+//   visible, and on any error no file is left behind.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "arch/network.h"
+#include "arch/weights.h"
+#include "util/result.h"
+
+namespace paramscale::onnx_export {
+
+struct Options {
+  int64_t batch = 0;            // 0: dynamic batch dimension "batch"; > 0: fixed
+  bool fold_batchnorm = false;  // fold BN into the preceding Conv where that is exact
+};
+
+struct ExportedModel {
+  std::string bytes;   // serialized ModelProto
+  int64_t params = 0;  // elements of all .weight/.bias initializers
+  int nodes = 0;
+  int initializers = 0;
+  int folded_batchnorms = 0;
+};
+
+constexpr int kOpset = 13;
+constexpr int kIrVersion = 8;
+constexpr float kBatchNormEpsilon = 1e-5f;
+
+Result<ExportedModel> export_onnx(const arch::Network& net, const arch::Weights& weights,
+                                  const Options& options = {});
+
+// Writes bytes to `path` atomically (temp file + rename). A missing directory is a bad-input Error.
+Status write_file_atomic(const std::string& path, const std::string& bytes);
+
+// export_onnx, then write_file_atomic.
+Result<ExportedModel> write_onnx(const std::string& path, const arch::Network& net,
+                                 const arch::Weights& weights, const Options& options = {});
+
+}  // namespace paramscale::onnx_export

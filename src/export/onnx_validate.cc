@@ -1,0 +1,99 @@
+#include "export/onnx_validate.h"
+
+#include <onnx/checker.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <unistd.h>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+
+#include "export/onnx_export.h"
+
+namespace paramscale::onnx_export {
+
+namespace {
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+std::string dims_text(const onnx::TensorShapeProto& shape) {
+  std::string t = "[";
+  for (int i = 0; i < shape.dim_size(); ++i) {
+    const auto& d = shape.dim(i);
+    t += (i ? "," : "") + (d.has_dim_value() ? std::to_string(d.dim_value()) : d.dim_param());
+  }
+  return t + "]";
+}
+
+bool same_dims(const onnx::TensorShapeProto& shape, const std::vector<int64_t>& dims,
+               int64_t batch) {
+  if (shape.dim_size() != static_cast<int>(dims.size()) + 1) return false;
+  const auto& n = shape.dim(0);
+  if (batch > 0 ? !(n.has_dim_value() && n.dim_value() == batch)
+                : !(n.has_dim_param() && n.dim_param() == "batch"))
+    return false;
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const auto& d = shape.dim(static_cast<int>(i) + 1);
+    if (!d.has_dim_value() || d.dim_value() != dims[i]) return false;
+  }
+  return true;
+}
+}  // namespace
+
+Status validate_model(const onnx::ModelProto& model,
+                      const std::vector<std::pair<std::string, std::vector<int64_t>>>& expected,
+                      int64_t batch) {
+  onnx::ModelProto inferred = model;
+  try {
+    onnx::checker::check_model(model);
+    onnx::ShapeInferenceOptions strict(/*check_type=*/true, /*error_mode=*/1);
+    onnx::shape_inference::InferShapes(inferred, onnx::OpSchemaRegistry::Instance(), strict);
+  } catch (const std::exception& e) {
+    return failure("exported ONNX model is invalid: " + one_line(e.what()));
+  }
+  std::map<std::string, const onnx::TensorShapeProto*> shapes;
+  const auto& g = inferred.graph();
+  for (const auto& v : g.value_info()) shapes[v.name()] = &v.type().tensor_type().shape();
+  for (const auto& v : g.output()) shapes[v.name()] = &v.type().tensor_type().shape();
+  for (const auto& [name, dims] : expected) {
+    auto it = shapes.find(name);
+    if (it == shapes.end()) return failure("shape inference gave no shape for tensor " + name);
+    if (!same_dims(*it->second, dims, batch))
+      return failure("tensor " + name + " has inferred shape " + dims_text(*it->second) +
+                     ", the network says otherwise");
+  }
+  return {};
+}
+
+Status write_file_atomic(const std::string& path, const std::string& bytes) {
+  if (path.empty()) return bad_input("output path is empty");
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      const std::string why = std::strerror(errno);
+      return bad_input("cannot write " + path + ": " + why);
+    }
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) {
+      out.close();
+      std::remove(tmp.c_str());
+      return failure("cannot write " + path + " (disk full?)");
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::remove(tmp.c_str());
+    return bad_input("cannot write " + path + ": " + why);
+  }
+  return {};
+}
+
+}  // namespace paramscale::onnx_export
