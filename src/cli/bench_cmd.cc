@@ -1,11 +1,275 @@
-// paramscale bench: not built yet (stub so the command table is stable while it is written).
+// paramscale bench: latency and runtime memory of ONNX models, llama-bench style.
+//
+// Every list flag (--runtime, --threads, --batch, --opt-level, --arena, --mem-pattern) takes comma-
+// separated values and bench measures the cross product, each cell in a fresh child process (the
+// hidden `bench-child` command, runtime/child.h). Progress on stderr (when it is a terminal, or
+// with
+// --progress); results on stdout as a markdown table (or CSV/JSON/JSONL); all records, raw timings
+// included, to --json FILE, written atomically. A cell that fails is reported on stderr as one line
+// and the others still run; the exit status is 2 if any failed on bad input, else 1 if any failed.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
 #include "cli/command.h"
+#include "cli/table.h"
+#include "runtime/child.h"
 
 namespace paramscale::cli {
 
+namespace {
+
+namespace rt = paramscale::runtime;
+using nlohmann::json;
+
+struct BenchArgs {
+  std::vector<std::string> models;
+  std::string runtimes = "ort", threads = "1", batches = "1", opt_levels = "all", arenas = "on",
+              mem_patterns = "on";
+  int warmup_runs = 10, min_runs = 30;
+  double warmup_ms = 500, min_seconds = 1.0;
+  uint64_t seed = 42;
+  bool no_layout = false, progress = false;
+  std::string json_path, output = "md";
+};
+
+std::vector<std::string> split_list(const std::string& text, const std::string& flag,
+                                    const std::vector<std::string>& allowed) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (item.empty()) fail_usage(flag + ": empty entry in '" + text + "'");
+    bool ok = allowed.empty();
+    std::string list;
+    for (const auto& a : allowed) {
+      ok = ok || a == item;
+      list += (list.empty() ? "" : ", ") + a;
+    }
+    if (!ok) fail_usage(flag + ": unknown value '" + item + "' (one of: " + list + ")");
+    out.push_back(item);
+  }
+  if (out.empty() || text.back() == ',') fail_usage(flag + ": empty entry in '" + text + "'");
+  return out;
+}
+
+// Shortest trailing path suffix that tells the models apart (".../test_Conv2d/model.onnx").
+std::vector<std::string> short_names(const std::vector<std::string>& paths) {
+  auto suffix = [](const std::string& p, int parts) {
+    size_t pos = p.size();
+    for (int i = 0; i < parts && pos != std::string::npos && pos > 0; ++i)
+      pos = p.rfind('/', pos - 1);
+    return pos == std::string::npos ? p : p.substr(pos + 1);
+  };
+  for (int parts = 1; parts < 16; ++parts) {
+    std::vector<std::string> names;
+    for (const auto& p : paths) names.push_back(suffix(p, parts));
+    bool unique = true;
+    for (size_t i = 0; i < names.size(); ++i)
+      for (size_t j = i + 1; j < names.size(); ++j)
+        unique = unique && (names[i] != names[j] || paths[i] == paths[j]);
+    if (unique) return names;
+  }
+  return paths;
+}
+
+std::vector<rt::MeasureRequest> plan(const BenchArgs& a) {
+  const auto runtimes = split_list(a.runtimes, "--runtime", rt::known_runtimes());
+  const auto threads = unwrap(parse_int_list(a.threads, "--threads"));
+  const auto batches = unwrap(parse_int_list(a.batches, "--batch"));
+  const auto levels =
+      split_list(a.opt_levels, "--opt-level", {"disable", "basic", "extended", "all"});
+  const auto arenas = split_list(a.arenas, "--arena", {"on", "off"});
+  const auto patterns = split_list(a.mem_patterns, "--mem-pattern", {"on", "off"});
+  rt::Protocol p;
+  p.warmup_runs = a.warmup_runs;
+  p.warmup_ms = a.warmup_ms;
+  p.min_runs = a.min_runs;
+  p.min_seconds = a.min_seconds;
+  p.seed = a.seed;
+  p.layout = !a.no_layout;
+  if (a.warmup_runs < 0) fail_usage("--warmup-runs must be >= 0");
+  if (!(a.warmup_ms >= 0)) fail_usage("--warmup-ms must be >= 0");
+  if (a.min_runs < 1)
+    fail_usage("--min-runs must be at least 1, got " + std::to_string(a.min_runs));
+  if (!(a.min_seconds >= 0)) fail_usage("--min-seconds must be >= 0");
+  std::vector<rt::MeasureRequest> cells;
+  for (const auto& m : a.models)
+    for (const auto& r : runtimes)
+      for (int t : threads)
+        for (int b : batches)
+          // ORT-only options collapse to their first value on other runtimes.
+          for (size_t l = 0; l < (r == "ort" ? levels.size() : 1); ++l)
+            for (size_t e = 0; e < (r == "ort" ? arenas.size() : 1); ++e)
+              for (size_t q = 0; q < (r == "ort" ? patterns.size() : 1); ++q) {
+                rt::MeasureRequest c{m, {}, p};
+                c.backend = {r, t, levels[l], arenas[e] == "on", patterns[q] == "on", ""};
+                c.protocol.batch = b;
+                cells.push_back(c);
+              }
+  return cells;
+}
+
+std::string describe(const rt::MeasureRequest& c) {
+  std::string s = c.backend.runtime + ", " + std::to_string(c.backend.threads) + " thread" +
+                  (c.backend.threads == 1 ? "" : "s") + ", batch " +
+                  std::to_string(c.protocol.batch);
+  if (c.backend.runtime == "ort")
+    s += ", opt " + c.backend.opt_level + ", arena " + (c.backend.arena ? "on" : "off") +
+         ", mem-pattern " + (c.backend.mem_pattern ? "on" : "off");
+  return s;
+}
+
+std::vector<std::string> row(const json& r, const std::string& name) {
+  const json& o = r["request"]["backend"];
+  const bool ort = o["runtime"] == "ort";
+  const json& l = r["latency_ms"];
+  std::string layout = "-";
+  if (r.contains("layout") && r["layout"].contains("nchwc_convs"))
+    layout = std::to_string(r["layout"]["nchwc_convs"].get<int>()) + "/" +
+             std::to_string(r["layout"]["convs"].get<int>());
+  return {name,
+          o["runtime"].get<std::string>(),
+          std::to_string(o["threads"].get<int>()),
+          std::to_string(r["request"]["protocol"]["batch"].get<int>()),
+          ort ? o["opt_level"].get<std::string>() : "-",
+          ort ? (o["arena"].get<bool>() ? "on" : "off") : "-",
+          fixed(l["median"].get<double>(), 4),
+          fixed(l["p90"].get<double>(), 4),
+          fixed(100.0 * l["cv"].get<double>(), 1) + "%",
+          std::to_string(l["runs"].get<size_t>()),
+          megabytes(r["memory"]["runtime_memory_bytes"].get<int64_t>()),
+          layout};
+}
+
+void write_atomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp." + std::to_string(getpid());
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) {
+      std::remove(tmp.c_str());
+      throw CliError{failure("cannot write '" + tmp + "'")};
+    }
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    throw CliError{failure("cannot rename '" + tmp + "' to '" + path + "'")};
+  }
+}
+
+int run_bench(const BenchArgs& a) {
+  const auto cells = plan(a);
+  if (!a.json_path.empty()) {
+    const size_t slash = a.json_path.rfind('/');
+    const std::string dir =
+        slash == std::string::npos ? "." : a.json_path.substr(0, std::max<size_t>(slash, 1));
+    if (access(dir.c_str(), W_OK) != 0)
+      fail_usage("--json: directory '" + dir + "' is not writable");
+  }
+  const bool progress = a.progress || isatty(2);
+  const std::string exe = rt::self_executable();
+  const auto names = short_names(a.models);
+  std::vector<json> records;
+  std::vector<std::string> record_names;
+  int exit_code = 0;
+  json all = json::array();
+  for (size_t i = 0; i < cells.size(); ++i) {
+    const auto& c = cells[i];
+    const size_t m = std::find(a.models.begin(), a.models.end(), c.model_path) - a.models.begin();
+    const std::string& name = names[m];
+    if (progress)
+      std::cerr << "bench: [" << i + 1 << "/" << cells.size() << "] " << name << " (" << describe(c)
+                << ")\n";
+    auto r = access(c.model_path.c_str(), R_OK) == 0
+                 ? rt::measure_in_child(c, exe)
+                 : Result<json>(bad_input("cannot read '" + c.model_path + "'"));
+    if (!r.ok()) {
+      const std::string& msg = r.error().message;
+      const bool named = msg.find(c.model_path) != std::string::npos;
+      std::cerr << "paramscale: error: [" << describe(c) << "] "
+                << (named ? "" : "'" + c.model_path + "': ") << msg << '\n';
+      exit_code = std::max(exit_code, r.error().exit_code == 2 ? 2 : 1);
+      all.push_back(rt::error_record(c, r.error()));
+      continue;
+    }
+    all.push_back(*r);
+    records.push_back(std::move(r).value());
+    record_names.push_back(name);
+  }
+  if (records.empty()) return exit_code;
+  if (!a.json_path.empty()) write_atomically(a.json_path, all.dump(1) + "\n");
+  if (a.output == "json") {
+    std::cout << json(records).dump(1) << '\n';
+  } else if (a.output == "jsonl") {
+    for (const auto& r : records) std::cout << r.dump() << '\n';
+  } else {
+    const std::vector<std::string> header = {"model", "runtime", "threads",    "batch",
+                                             "opt",   "arena",   "median ms",  "p90 ms",
+                                             "cv",    "runs",    "runtime MB", "nchwc convs"};
+    Table table(header);
+    for (size_t i = 0; i < records.size(); ++i) table.add(row(records[i], record_names[i]));
+    if (a.output == "md") {
+      table.print(std::cout);
+    } else {
+      for (size_t c = 0; c < header.size(); ++c) std::cout << (c ? "," : "") << header[c];
+      std::cout << '\n';
+      for (size_t i = 0; i < records.size(); ++i) {
+        const auto cols = row(records[i], record_names[i]);
+        for (size_t c = 0; c < cols.size(); ++c) std::cout << (c ? "," : "") << cols[c];
+        std::cout << '\n';
+      }
+    }
+  }
+  return exit_code;
+}
+
+}  // namespace
+
 void add_bench_command(CLI::App& app, Action* action) {
-  CLI::App* cmd = app.add_subcommand("bench", "(not implemented yet)");
-  cmd->callback([action] { *action = []() -> int { fail_usage("'bench' is not implemented yet"); }; });
+  auto a = std::make_shared<BenchArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "bench", "Latency and runtime memory of ONNX models (cross product of lists)");
+  cmd->add_option("models", a->models, "ONNX model files")->required();
+  cmd->add_option("--runtime", a->runtimes, "Runtimes, comma list: ort, opencv")
+      ->capture_default_str();
+  cmd->add_option("--threads", a->threads, "Intra-op threads, comma list")->capture_default_str();
+  cmd->add_option("--batch", a->batches, "Batch sizes, comma list")->capture_default_str();
+  cmd->add_option("--opt-level", a->opt_levels,
+                  "ORT graph optimisation: disable,basic,extended,all")
+      ->capture_default_str();
+  cmd->add_option("--arena", a->arenas, "ORT CPU memory arena: on,off")->capture_default_str();
+  cmd->add_option("--mem-pattern", a->mem_patterns, "ORT memory pattern: on,off")
+      ->capture_default_str();
+  cmd->add_option("--warmup-runs", a->warmup_runs, "Warm-up: at least this many runs")
+      ->capture_default_str();
+  cmd->add_option("--warmup-ms", a->warmup_ms, "Warm-up: at least this many ms")
+      ->capture_default_str();
+  cmd->add_option("--min-runs", a->min_runs, "Timed: at least this many runs")
+      ->capture_default_str();
+  cmd->add_option("--min-seconds", a->min_seconds, "Timed: at least this many seconds")
+      ->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Seed of the random input")->capture_default_str();
+  cmd->add_flag("--no-layout", a->no_layout, "Skip counting ORT's NCHWc convolutions");
+  cmd->add_flag("--progress", a->progress, "Progress on stderr even when it is not a terminal");
+  cmd->add_option("--json", a->json_path, "Write every record (raw timings included) to this file");
+  cmd->add_option("--output", a->output, "stdout format")
+      ->check(CLI::IsMember({"md", "csv", "json", "jsonl"}))
+      ->capture_default_str();
+  cmd->callback([action, a] { *action = [a] { return run_bench(*a); }; });
+
+  auto child = std::make_shared<std::pair<std::string, int>>();
+  CLI::App* hidden = app.add_subcommand(rt::kChildCommand, "");
+  hidden->group("");  // internal: one measurement in a fresh process (runtime/child.h)
+  hidden->add_option("--request", child->first)->required();
+  hidden->add_option("--result-fd", child->second)->required();
+  hidden->callback([action, child] {
+    *action = [child] { return rt::child_main(child->first, child->second); };
+  });
 }
 
 }  // namespace paramscale::cli

@@ -1,0 +1,64 @@
+// runtime/backend: one interface over the inference runtimes bench measures.
+//
+// A Backend is created by make_backend() (this initialises the runtime: the "after runtime init"
+// memory stage), then load()s one model file (the "after session creation" stage), then run()s one
+// inference at a time on the input given to set_input(). Every backend reports its name, version
+// and the options it actually applied, so a record can be reproduced. Backends are not thread-safe;
+// one process measures one model. Failures are Result values with one-line messages: bad_input for
+// a model the runtime cannot read or feed, failure for an inference error.
+//
+// One file per backend: ort_backend.cc (ONNX Runtime CPU EP), opencv_backend.cc (OpenCV DNN);
+// torch_backend.cc (libtorch) is built only with PARAMSCALE_RUNTIME_TORCH and registered below.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+
+namespace paramscale::runtime {
+
+struct BackendOptions {
+  std::string runtime = "ort";       // ort | opencv (| torch)
+  int threads = 1;                   // intra-op threads
+  std::string opt_level = "all";     // ORT graph optimisation: disable | basic | extended | all
+  bool arena = true;                 // ORT CPU memory arena
+  bool mem_pattern = true;           // ORT memory pattern planning
+  std::string optimized_model_path;  // ORT: save the optimised graph here (empty: don't)
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;        // "onnxruntime", "opencv-dnn", ...
+  virtual std::string version() const = 0;     // the runtime library's own version string
+  virtual nlohmann::json options() const = 0;  // every option applied, for the record
+
+  // Loads the model and prepares to feed `shape` (batch resolved, see model_info feed_shape()).
+  virtual Status load(const std::string& path, const std::vector<int64_t>& shape) = 0;
+  // Copies the input once; run() reuses it. Size must be the product of the loaded shape.
+  virtual Status set_input(const std::vector<float>& input) = 0;
+  // One inference; keeps the first output for output().
+  virtual Status run() = 0;
+  virtual std::vector<float> output() const = 0;
+  virtual std::vector<int64_t> output_shape() const = 0;
+  // Allocator statistics where the runtime's API offers them, else {"available": false, "reason"}.
+  virtual nlohmann::json allocator_stats() const = 0;
+};
+
+// The runtimes this build knows, in the order `--runtime` lists them.
+std::vector<std::string> known_runtimes();
+Status check_backend_options(const BackendOptions& options);
+Result<std::unique_ptr<Backend>> make_backend(const BackendOptions& options);
+
+// Per-backend factories (one file each).
+Result<std::unique_ptr<Backend>> make_ort_backend(const BackendOptions& options);
+Result<std::unique_ptr<Backend>> make_opencv_backend(const BackendOptions& options);
+#ifdef PARAMSCALE_RUNTIME_TORCH
+Result<std::unique_ptr<Backend>> make_torch_backend(const BackendOptions& options);
+#endif
+
+}  // namespace paramscale::runtime

@@ -1,0 +1,69 @@
+#include "runtime/environment.h"
+
+#include <sched.h>
+#include <sys/utsname.h>
+
+#include <ctime>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "util/version.h"
+
+namespace paramscale::runtime {
+
+namespace {
+
+std::string trim(const std::string& s) {
+  const size_t a = s.find_first_not_of(" \t");
+  const size_t b = s.find_last_not_of(" \t");
+  return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
+}
+
+// x86: "model name"; ARM: "Model" (board) or "Hardware", else the CPU part number.
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line, model, hardware, part;
+  while (std::getline(in, line)) {
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const std::string key = trim(line.substr(0, colon)), value = trim(line.substr(colon + 1));
+    if (key == "model name" && model.empty()) model = value;
+    if (key == "Model" && hardware.empty()) hardware = value;
+    if (key == "Hardware" && hardware.empty()) hardware = value;
+    if (key == "CPU part" && part.empty()) part = "CPU part " + value;
+  }
+  if (!model.empty()) return model;
+  if (!hardware.empty()) return hardware;
+  return part.empty() ? "unknown" : part;
+}
+
+}  // namespace
+
+nlohmann::json environment() {
+  nlohmann::json env;
+  env["cpu_model"] = cpu_model();
+  env["logical_cpus"] = std::thread::hardware_concurrency();
+  cpu_set_t set;
+  env["cpus_allowed"] = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : -1;
+  utsname u{};
+  if (uname(&u) == 0) {
+    env["kernel"] = std::string(u.sysname) + " " + u.release;
+    env["machine"] = u.machine;
+  }
+#ifdef __clang__
+  env["compiler"] = std::string("clang ") + __clang_version__;
+#else
+  env["compiler"] = std::string("gcc ") + __VERSION__;
+#endif
+  env["paramscale_version"] = PARAMSCALE_VERSION;
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  env["timestamp_utc"] = stamp;
+  return env;
+}
+
+}  // namespace paramscale::runtime

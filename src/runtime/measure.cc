@@ -1,0 +1,213 @@
+#include "runtime/measure.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+#include "runtime/environment.h"
+#include "runtime/memory.h"
+#include "runtime/model_info.h"
+#include "runtime/stats.h"
+#include "util/sha256.h"
+
+namespace paramscale::runtime {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The run loop: the clock and the call, nothing else. Stops at >= min_runs AND >= min_ms.
+Status run_loop(Backend& b, size_t min_runs, double min_ms, std::vector<double>* ms) {
+  const auto start = Clock::now();
+  const auto min_duration = std::chrono::duration<double, std::milli>(min_ms);
+  while (ms->size() < min_runs || Clock::now() - start < min_duration) {
+    const auto t0 = Clock::now();
+    const Status s = b.run();
+    const auto t1 = Clock::now();
+    if (!s.ok()) return s;
+    ms->push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+  }
+  return {};
+}
+
+nlohmann::json mem_json(const ProcMemory& m) {
+  return {{"vm_rss", m.rss}, {"vm_hwm", m.hwm}, {"vm_size", m.size}, {"vm_peak", m.peak}};
+}
+
+nlohmann::json stats_json(const LatencyStats& s) {
+  return {{"runs", s.runs},     {"min", s.min}, {"mean", s.mean},  {"median", s.median},
+          {"p90", s.p90},       {"p95", s.p95}, {"p99", s.p99},    {"max", s.max},
+          {"stddev", s.stddev}, {"cv", s.cv},   {"total", s.total}};
+}
+
+// ORT only, after every measurement: save the optimised graph and count its NCHWc convolutions.
+nlohmann::json layout_probe(const MeasureRequest& r, const std::vector<int64_t>& shape) {
+  char path[] = "/tmp/paramscale-optimized-XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) return {{"error", "cannot create a temporary file for the optimised model"}};
+  close(fd);
+  BackendOptions o = r.backend;
+  o.optimized_model_path = path;
+  nlohmann::json j;
+  auto b = make_backend(o);
+  Status s = b.ok() ? (*b)->load(r.model_path, shape) : Status(b.error());
+  auto c = s.ok() ? count_conv_layout(path) : Result<ConvLayout>(s.error());
+  if (c.ok()) {
+    j = {{"convs", c->convs},
+         {"nchwc_convs", c->nchwc_convs},
+         {"nchwc_fraction", c->convs > 0 ? double(c->nchwc_convs) / c->convs : 0.0}};
+  } else {
+    j = {{"error", c.error().message}};
+  }
+  std::remove(path);
+  return j;
+}
+
+}  // namespace
+
+Status check_protocol(const Protocol& p) {
+  if (p.batch < 1) return bad_input("batch must be at least 1, got " + std::to_string(p.batch));
+  if (p.warmup_runs < 0) return bad_input("warm-up runs must be >= 0");
+  if (!(p.warmup_ms >= 0) || !std::isfinite(p.warmup_ms))
+    return bad_input("warm-up ms must be >= 0");
+  if (p.min_runs < 1)
+    return bad_input("min runs must be at least 1, got " + std::to_string(p.min_runs));
+  if (!(p.min_seconds >= 0) || !std::isfinite(p.min_seconds))
+    return bad_input("min seconds must be >= 0");
+  return {};
+}
+
+nlohmann::json request_to_json(const MeasureRequest& r) {
+  const auto& b = r.backend;
+  const auto& p = r.protocol;
+  return {{"model", r.model_path},
+          {"backend",
+           {{"runtime", b.runtime},
+            {"threads", b.threads},
+            {"opt_level", b.opt_level},
+            {"arena", b.arena},
+            {"mem_pattern", b.mem_pattern},
+            {"optimized_model_path", b.optimized_model_path}}},
+          {"protocol",
+           {{"batch", p.batch},
+            {"warmup_runs", p.warmup_runs},
+            {"warmup_ms", p.warmup_ms},
+            {"min_runs", p.min_runs},
+            {"min_seconds", p.min_seconds},
+            {"seed", p.seed},
+            {"layout", p.layout}}}};
+}
+
+Result<MeasureRequest> request_from_json(const nlohmann::json& j) {
+  try {
+    MeasureRequest r;
+    r.model_path = j.at("model").get<std::string>();
+    const auto& b = j.at("backend");
+    b.at("runtime").get_to(r.backend.runtime);
+    b.at("threads").get_to(r.backend.threads);
+    b.at("opt_level").get_to(r.backend.opt_level);
+    b.at("arena").get_to(r.backend.arena);
+    b.at("mem_pattern").get_to(r.backend.mem_pattern);
+    b.at("optimized_model_path").get_to(r.backend.optimized_model_path);
+    const auto& p = j.at("protocol");
+    p.at("batch").get_to(r.protocol.batch);
+    p.at("warmup_runs").get_to(r.protocol.warmup_runs);
+    p.at("warmup_ms").get_to(r.protocol.warmup_ms);
+    p.at("min_runs").get_to(r.protocol.min_runs);
+    p.at("min_seconds").get_to(r.protocol.min_seconds);
+    p.at("seed").get_to(r.protocol.seed);
+    p.at("layout").get_to(r.protocol.layout);
+    return r;
+  } catch (const std::exception& e) {
+    return bad_input(std::string("malformed measurement request: ") + e.what());
+  }
+}
+
+std::vector<float> seeded_input(size_t n, uint64_t seed) {
+  std::mt19937_64 gen(seed);
+  std::vector<float> v(n);
+  for (float& x : v) x = static_cast<float>(static_cast<double>(gen() >> 11) * 0x1.0p-52 - 1.0);
+  return v;
+}
+
+nlohmann::json error_record(const MeasureRequest& r, const Error& e) {
+  return {{"schema", kRecordSchema},
+          {"request", request_to_json(r)},
+          {"error", {{"message", e.message}, {"exit_code", e.exit_code}}}};
+}
+
+Result<nlohmann::json> measure(const MeasureRequest& r) {
+  if (Status s = check_protocol(r.protocol); !s.ok()) return s.error();
+  if (Status s = check_backend_options(r.backend); !s.ok()) return s.error();
+  auto baseline = read_proc_memory();
+  if (!baseline.ok()) return baseline.error();
+  auto info = read_model_info(r.model_path);
+  if (!info.ok()) return info.error();
+  auto shape = feed_shape(*info, r.protocol.batch);
+  if (!shape.ok()) return bad_input("'" + r.model_path + "': " + shape.error().message);
+  auto hash = paramscale::sha256_file(r.model_path);
+  if (!hash.ok()) return hash.error();
+
+  auto backend = make_backend(r.backend);
+  if (!backend.ok()) return backend.error();
+  Backend& b = **backend;
+  auto after_init = read_proc_memory();
+  if (Status s = b.load(r.model_path, *shape); !s.ok()) return s.error();
+  auto after_session = read_proc_memory();
+  size_t n = 1;
+  for (int64_t d : *shape) n *= static_cast<size_t>(d);
+  if (Status s = b.set_input(seeded_input(n, r.protocol.seed)); !s.ok()) return s.error();
+
+  std::vector<double> warm;
+  if (Status s = run_loop(b, r.protocol.warmup_runs, r.protocol.warmup_ms, &warm); !s.ok())
+    return s.error();
+  auto after_warmup = read_proc_memory();
+  const LatencyStats ws = summarize(warm);
+  const double expect = ws.mean > 0 ? r.protocol.min_seconds * 1000.0 / ws.mean : 0.0;
+  std::vector<double> ms;
+  ms.reserve(
+      std::max<size_t>(r.protocol.min_runs, static_cast<size_t>(std::min(expect * 1.5, 5e6))));
+  const PeakReset reset = reset_peak_rss();
+  if (Status s = run_loop(b, r.protocol.min_runs, r.protocol.min_seconds * 1000.0, &ms); !s.ok())
+    return s.error();
+  auto after_runs = read_proc_memory();
+  if (!after_init.ok() || !after_session.ok() || !after_warmup.ok() || !after_runs.ok())
+    return failure("cannot read /proc/self/status during the measurement");
+
+  nlohmann::json rec;
+  rec["schema"] = kRecordSchema;
+  rec["request"] = request_to_json(r);
+  rec["model"] = {{"path", r.model_path},
+                  {"sha256", *hash},
+                  {"input_name", info->input_name},
+                  {"input_shape", *shape},
+                  {"weight_bytes", info->weight_bytes},
+                  {"opset", info->opset}};
+  rec["runtime"] = {{"name", b.name()}, {"version", b.version()}, {"options", b.options()}};
+  rec["protocol"] = request_to_json(r)["protocol"];
+  rec["warmup"] = {{"runs", ws.runs}, {"ms", ws.total}};
+  rec["latency_ms"] = stats_json(summarize(ms));
+  rec["timings_ms"] = ms;
+  const int64_t peak = after_runs->hwm;
+  rec["memory"] = {
+      {"baseline", mem_json(*baseline)},
+      {"after_runtime_init", mem_json(*after_init)},
+      {"after_session", mem_json(*after_session)},
+      {"after_warmup", mem_json(*after_warmup)},
+      {"after_runs", mem_json(*after_runs)},
+      {"peak_inference_rss", peak},
+      {"peak_scope", reset.ok ? "timed runs" : "whole process (VmHWM reset unavailable)"},
+      {"hwm_reset", {{"ok", reset.ok}, {"detail", reset.detail}}},
+      {"runtime_memory_bytes", peak - baseline->rss},
+      {"session_bytes", after_session->rss - baseline->rss},
+      {"allocator_stats", b.allocator_stats()}};
+  rec["output"] = {{"shape", b.output_shape()}};
+  rec["environment"] = environment();
+  if (r.backend.runtime == "ort" && r.protocol.layout) rec["layout"] = layout_probe(r, *shape);
+  return rec;
+}
+
+}  // namespace paramscale::runtime

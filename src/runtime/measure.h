@@ -1,0 +1,52 @@
+// runtime/measure: the measurement protocol of DESIGN.md for one model on one backend.
+//
+// measure() runs in the calling process: baseline memory → runtime init → session creation →
+// warm-up (at least `warmup_runs` runs AND `warmup_ms` ms) → VmHWM reset → timed runs (at least
+// `min_runs` runs AND `min_seconds` s, one query at a time) → statistics, computed after the loop.
+// The input is seeded uniform noise in [-1, 1), the same for every backend at the same seed.
+// The result is one JSON record (schema kRecordSchema) with latency, raw timings, memory stages,
+// allocator stats, the ORT blocked-layout fraction, model identity and the environment.
+// For isolation, run it through measure_in_child() (runtime/child.h), never twice in one process.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "runtime/backend.h"
+#include "util/result.h"
+
+namespace paramscale::runtime {
+
+inline constexpr const char* kRecordSchema = "paramscale.bench/1";
+
+struct Protocol {
+  int batch = 1;
+  int warmup_runs = 10;
+  double warmup_ms = 500;
+  int min_runs = 30;
+  double min_seconds = 1.0;
+  uint64_t seed = 42;
+  bool layout =
+      true;  // ORT: also count NCHWc convolutions in the optimised graph (after measuring)
+};
+Status check_protocol(const Protocol& p);
+
+struct MeasureRequest {
+  std::string model_path;
+  BackendOptions backend;
+  Protocol protocol;
+};
+nlohmann::json request_to_json(const MeasureRequest& r);
+Result<MeasureRequest> request_from_json(const nlohmann::json& j);
+
+// n floats, uniform in [-1, 1), from a 64-bit Mersenne Twister seeded with `seed` (portable).
+std::vector<float> seeded_input(size_t n, uint64_t seed);
+
+Result<nlohmann::json> measure(const MeasureRequest& request);
+
+// A record for a cell that could not be measured (same identity fields, plus "error").
+nlohmann::json error_record(const MeasureRequest& request, const Error& error);
+
+}  // namespace paramscale::runtime

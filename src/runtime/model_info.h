@@ -1,0 +1,49 @@
+// runtime/model_info: what bench needs to know about an ONNX file before and after a runtime loads
+// it.
+//
+// Reads the file with the ONNX protobuf library (no runtime involved): the graph's one real input
+// (inputs that are also initializers are weights, not inputs), its element type and shape, the
+// bytes of all initializers (the analytic weight bytes of any model), and the opset. Also counts
+// the convolutions of an ONNX Runtime *optimized* model (optimized_model_filepath) by layout: NCHWc
+// (blocked, domain com.microsoft.nchwc) vs plain. Errors are bad_input with a one-line message.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+
+namespace paramscale::runtime {
+
+struct ModelInfo {
+  std::string input_name;
+  int32_t input_elem_type = 0;       // onnx::TensorProto::DataType (1 = float)
+  std::vector<int64_t> input_shape;  // -1 for a symbolic or missing dimension
+  int num_inputs = 0;                // real (non-initializer) inputs
+  int num_outputs = 0;
+  int64_t weight_bytes = 0;  // sum of initializer payload bytes
+  int64_t opset = 0;         // default-domain opset
+};
+
+Result<ModelInfo> read_model_info(const std::string& path);
+
+// The shape bench feeds: the model's single 4-D float input with the batch dimension set to
+// `batch`. Bad input if the model has several inputs, a non-float or non-4-D input, a symbolic
+// non-batch dimension, or a fixed batch dimension that differs from `batch`.
+Result<std::vector<int64_t>> feed_shape(const ModelInfo& info, int batch);
+
+struct ConvLayout {
+  int convs = 0;        // every convolution node (plain, fused, or blocked)
+  int nchwc_convs = 0;  // those in ONNX Runtime's blocked NCHWc layout
+};
+Result<ConvLayout> count_conv_layout(const std::string& optimized_model_path);
+
+// A TensorProto file (test_data_set_*/*.pb) as float values and dims; float tensors only.
+struct FloatTensor {
+  std::vector<int64_t> dims;
+  std::vector<float> values;
+};
+Result<FloatTensor> read_tensor_pb(const std::string& path);
+
+}  // namespace paramscale::runtime
