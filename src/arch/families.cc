@@ -96,6 +96,16 @@ std::vector<std::string> width_names(Family family) {
   return n;
 }
 
+Network empty_network(Family family, const DatasetShape& dataset, const std::vector<int>& widths,
+                      bool gated) {
+  Network net;
+  net.family = family;
+  net.dataset = dataset;
+  net.widths = widths;
+  net.gated = gated;
+  return net;
+}
+
 Result<Network> build_network(Family family, const DatasetShape& dataset,
                               const std::vector<int>& widths, bool gated) {
   const size_t expected = base_widths(family).size();

@@ -30,6 +30,10 @@ std::vector<std::string> width_names(Family family);
 Result<Network> build_network(Family family, const DatasetShape& dataset,
                               const std::vector<int>& widths, bool gated = false);
 
+// An empty network of the family with its dataset, widths and gating set (builders start here).
+Network empty_network(Family family, const DatasetShape& dataset, const std::vector<int>& widths,
+                      bool gated);
+
 // Per-family builders; widths already validated.
 Network build_vgg11(const DatasetShape& dataset, const std::vector<int>& widths, bool gated);
 Network build_preact_resnet18(const DatasetShape& dataset, const std::vector<int>& widths, bool gated);

@@ -8,11 +8,7 @@ Network build_mobilenetv2(const DatasetShape& dataset, const std::vector<int>& w
   struct Stage { int expansion, repeats, stride; };
   const Stage stages[7] = {{1, 1, 1}, {6, 2, 2}, {6, 3, 2}, {6, 4, 2},
                            {6, 3, dataset.tinyimagenet_strides ? 2 : 1}, {6, 3, 2}, {6, 1, 1}};
-  Network net;
-  net.family = Family::MobileNetV2;
-  net.dataset = dataset;
-  net.widths = widths;
-  net.gated = gated;
+  Network net = empty_network(Family::MobileNetV2, dataset, widths, gated);
   NetworkBuilder b(net);
   int x = b.input({dataset.channels, dataset.height, dataset.width});
   x = b.conv("stem.conv", x, widths[0], 3, 1, 1, true, 1, 0);

@@ -6,11 +6,7 @@ namespace paramscale::arch {
 
 Network build_preact_resnet18(const DatasetShape& dataset, const std::vector<int>& widths,
                               bool gated) {
-  Network net;
-  net.family = Family::PreActResNet18;
-  net.dataset = dataset;
-  net.widths = widths;
-  net.gated = gated;
+  Network net = empty_network(Family::PreActResNet18, dataset, widths, gated);
   NetworkBuilder b(net);
   int x = b.input({dataset.channels, dataset.height, dataset.width});
   x = b.conv("stem.conv", x, widths[0], 3, 1, 1, false, 1, 0);

@@ -7,11 +7,7 @@ namespace paramscale::arch {
 
 Network build_resnet50(const DatasetShape& dataset, const std::vector<int>& widths, bool gated) {
   const int repeats[4] = {3, 4, 6, 3};
-  Network net;
-  net.family = Family::ResNet50;
-  net.dataset = dataset;
-  net.widths = widths;
-  net.gated = gated;
+  Network net = empty_network(Family::ResNet50, dataset, widths, gated);
   NetworkBuilder b(net);
   int x = b.input({dataset.channels, dataset.height, dataset.width});
   x = b.conv("stem.conv", x, widths[0], 3, 1, 1, false, 1, 0);

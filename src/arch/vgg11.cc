@@ -4,11 +4,7 @@
 namespace paramscale::arch {
 
 Network build_vgg11(const DatasetShape& dataset, const std::vector<int>& widths, bool gated) {
-  Network net;
-  net.family = Family::VGG11;
-  net.dataset = dataset;
-  net.widths = widths;
-  net.gated = gated;
+  Network net = empty_network(Family::VGG11, dataset, widths, gated);
   NetworkBuilder b(net);
   int x = b.input({dataset.channels, dataset.height, dataset.width});
   // cfg [w1,M,w2,M,w3,w4,M,w5,w6,M,w7,w8,M]: pool after widths 0,1,3,5,7.
