@@ -1,0 +1,71 @@
+// nn/dataset: image classification data for training — readers, splits and normalisation.
+//
+// Torch-free on purpose (the CLI includes it): images are kept as uint8 N x C x H x W in memory and
+// turned into normalised float batches by the trainer. Readers:
+// - Fashion-MNIST: gzip (or plain) IDX files, by default Debian's dataset-fashion-mnist in
+//   /usr/share/datasets/fashion-mnist/; 28x28 images are zero-padded to 32x32 (2 pixels per side);
+// - CIFAR-10 / CIFAR-100: the standard binary format (data_batch_*.bin + test_batch.bin, or
+//   train.bin + test.bin with coarse+fine labels) in --data-dir or its cifar-*-binary subfolder;
+// - synthetic: a seeded, separable 3x32x32, 10-class task for tests (networks built as CIFAR-10).
+// TinyImageNet is not read yet.
+// Every reader returns a one-line Error for missing files, wrong magic numbers or sizes, truncation
+// and labels outside the class count. Splits are deterministic functions of the seed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+
+namespace paramscale::nn {
+
+struct ImageSet {
+  int channels = 0, height = 0, width = 0;
+  std::vector<uint8_t> pixels;  // size() * channels * height * width, sample-major
+  std::vector<int> labels;
+  int64_t size() const { return static_cast<int64_t>(labels.size()); }
+  int64_t sample_bytes() const { return int64_t{channels} * height * width; }
+};
+
+struct DataSplits {
+  std::string name;
+  int classes = 0;
+  ImageSet train, val, test;
+  std::vector<float> mean, stddev;  // per channel, on [0, 1] pixel values
+  bool augment_default = false;     // random crop + flip are on by default for CIFAR-like data
+};
+
+struct DataOptions {
+  std::string dataset = "fashion-mnist";  // fashion-mnist | cifar10 | cifar100 | synthetic
+  std::string data_dir;                   // empty: the default location (Fashion-MNIST only)
+  int64_t subset = 0;                     // >0: keep this many training images (after the val split)
+  int64_t val = 0;                        // images held out of the training set for validation
+  uint64_t seed = 0;                      // drives the split and the synthetic data
+  int64_t synthetic_train = 512, synthetic_test = 256;
+};
+
+const char* default_fashion_mnist_dir();
+
+// Reads the dataset and makes the train / val / test splits.
+Result<DataSplits> load_dataset(const DataOptions& options);
+
+// IDX readers (exposed for tests). Images must be 28x28 unless expect_rows/cols are 0.
+Result<ImageSet> read_idx_images(const std::string& path, int expect_rows = 28, int expect_cols = 28);
+Result<std::vector<int>> read_idx_labels(const std::string& path, int classes);
+// One CIFAR binary file: label_bytes 1 (CIFAR-10) or 2 (CIFAR-100: coarse, fine; fine is used).
+Result<ImageSet> read_cifar_file(const std::string& path, int label_bytes, int classes);
+
+// Class patterns depend on seed only; samples on (seed, stream): train and test share patterns.
+ImageSet synthetic_images(int64_t count, int classes, uint64_t seed, uint64_t stream);
+ImageSet zero_pad(const ImageSet& images, int pad);
+
+// A portable seeded generator (splitmix64) for shuffles, splits and augmentation.
+struct Rng {
+  uint64_t state;
+  uint64_t next();
+  uint64_t below(uint64_t n) { return next() % n; }
+};
+std::vector<int64_t> permutation(int64_t n, Rng& rng);
+
+}  // namespace paramscale::nn
