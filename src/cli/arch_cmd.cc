@@ -29,6 +29,9 @@ int run_arch(const ArchArgs& args) {
                           {"dataset", r.dataset.name},
                           {"budget", r.budget_text},
                           {"count", scaling::count_mode_name(r.count)},
+                          {"align", r.align.k},
+                          {"align_requested", r.align.requested},
+                          {"align_reason", r.align.reason},
                           {"widths", r.widths},
                           {"width_names", arch::width_names(family)},
                           {"totals", totals_json(net, a)}};
@@ -37,7 +40,8 @@ int run_arch(const ArchArgs& args) {
       continue;
     }
     std::cout << "## " << arch::family_name(family) << " on " << r.dataset.name << " ("
-              << r.budget_text << ")\n\nwidths: ";
+              << r.budget_text << ")\n\n"
+              << align_text(r.align) << "\nwidths: ";
     for (size_t i = 0; i < r.widths.size(); ++i) std::cout << (i ? "," : "") << r.widths[i];
     std::cout << "\n\n";
     if (!args.totals_only) {

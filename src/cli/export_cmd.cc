@@ -56,7 +56,8 @@ int run_export(const ExportArgs& args) {
     const arch::Family family = unwrap(arch::family_from_name(args.net.model));
     const ResolvedNetwork r = resolve_network(args.net, family);
     net = unwrap(arch::build_network(family, r.dataset, r.widths));
-    what = r.budget_text + " " + args.net.method;
+    what = r.budget_text + " " + args.net.method + " align=" + std::to_string(r.align.k);
+    if (r.align.requested == "auto") std::cerr << align_text(r.align) << '\n';
     if (!args.weights.empty()) {
       weights = unwrap(arch::read_weights(args.weights));
       source = "file:" + args.weights;
@@ -86,7 +87,7 @@ void add_export_command(CLI::App& app, Action* action) {
   CLI::Option* run =
       cmd->add_option("--run", args->run, "training run directory (arch.json + weights.psw)");
   for (const char* other : {"--model", "--dataset", "--budget", "--widths", "--method", "--fit",
-                            "--iteration", "--count", "--tau-rule"})
+                            "--iteration", "--count", "--tau-rule", "--align"})
     if (CLI::Option* o = cmd->get_option_no_throw(other)) run->excludes(o);
   CLI::Option* weights =
       cmd->add_option("--weights", args->weights, "weights file (default: seeded random weights)");

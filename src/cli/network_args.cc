@@ -19,6 +19,20 @@ void add_network_options(CLI::App* app, NetworkArgs& args, bool allow_all) {
       ->excludes(app->get_option("--budget"));
   app->add_option("--count", args.count, "parameter count for budgets: true|proxy")
       ->capture_default_str();
+  app->add_option("--align", args.align,
+                  "round every width to a multiple of K (nearest, never below K) and solve the "
+                  "budget for the aligned widths; 'auto' = ONNX Runtime's NCHWc block on this CPU")
+      ->capture_default_str();
+}
+
+scaling::Alignment resolve_align(const NetworkArgs& args) {
+  return unwrap(scaling::parse_align(args.align));
+}
+
+std::string align_text(const scaling::Alignment& a) {
+  std::string t = "align: " + std::to_string(a.k);
+  if (a.requested == "auto") return t + " (auto: " + a.reason + ")";
+  return t + (a.k == 1 ? " (none)" : "");
 }
 
 std::vector<arch::Family> resolve_families(const NetworkArgs& args) {
@@ -30,12 +44,10 @@ std::vector<arch::Family> resolve_families(const NetworkArgs& args) {
 }
 
 ResolvedNetwork resolve_uniform(const NetworkArgs& args, arch::Family family) {
-  ResolvedNetwork r{family,
-                    unwrap(arch::dataset_preset(args.dataset)),
-                    {},
-                    "width:1",
-                    unwrap(scaling::parse_count_mode(args.count))};
+  ResolvedNetwork r{family,    unwrap(arch::dataset_preset(args.dataset)),    {},
+                    "width:1", unwrap(scaling::parse_count_mode(args.count)), resolve_align(args)};
   if (!args.widths.empty()) {
+    if (r.align.k > 1) fail_usage("--align cannot be combined with explicit --widths");
     r.widths = unwrap(parse_int_list(args.widths, "--widths"));
     const size_t n = arch::base_widths(family).size();
     if (r.widths.size() != n)
@@ -44,12 +56,12 @@ ResolvedNetwork resolve_uniform(const NetworkArgs& args, arch::Family family) {
     r.budget_text = "widths";
     return r;
   }
-  if (args.budget.empty()) {
+  if (args.budget.empty() && r.align.k == 1) {
     r.widths = arch::base_widths(family);
     return r;
   }
-  const scaling::Budget budget = unwrap(scaling::parse_budget(args.budget));
-  r.widths = unwrap(scaling::scale_uniform(family, r.dataset, budget, r.count)).widths;
+  const scaling::Budget budget = resolve_budget(args);
+  r.widths = unwrap(scaling::scale_uniform(family, r.dataset, budget, r.count, r.align.k)).widths;
   r.budget_text = budget.text();
   return r;
 }
@@ -89,16 +101,14 @@ ResolvedNetwork resolve_network(const NetworkArgs& args, arch::Family family) {
   if (args.method != "neuralscale")
     fail_usage("unknown --method '" + args.method + "' (expected uniform or neuralscale)");
   if (!args.widths.empty()) fail_usage("--widths cannot be combined with --method neuralscale");
-  ResolvedNetwork r{family,
-                    unwrap(arch::dataset_preset(args.dataset)),
-                    {},
-                    "width:1",
-                    unwrap(scaling::parse_count_mode(args.count))};
+  ResolvedNetwork r{family,    unwrap(arch::dataset_preset(args.dataset)),    {},
+                    "width:1", unwrap(scaling::parse_count_mode(args.count)), resolve_align(args)};
   const scaling::Budget budget = resolve_budget(args);
   const scaling::PowerLaws laws = resolve_fit(args, family);
   const scaling::TauRule rule = unwrap(scaling::parse_tau_rule(args.tau_rule));
   r.widths =
-      unwrap(scaling::scale_neuralscale(family, r.dataset, laws, budget, r.count, rule)).widths;
+      unwrap(scaling::scale_neuralscale(family, r.dataset, laws, budget, r.count, rule, r.align.k))
+          .widths;
   r.budget_text = budget.text();
   return r;
 }

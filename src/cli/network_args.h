@@ -1,5 +1,5 @@
-// cli/network_args: the flags that name a network (--model, --dataset, --budget, --widths, --count)
-// shared by every subcommand that builds one, and their resolution into widths.
+// cli/network_args: the flags that name a network (--model, --dataset, --budget, --widths, --count,
+// --align) shared by every subcommand that builds one, and their resolution into widths.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "arch/families.h"
+#include "scaling/align.h"
 #include "scaling/budget.h"
 #include "scaling/fit.h"
 
@@ -18,6 +19,7 @@ struct NetworkArgs {
   std::string budget;  // width:r | params:p; empty = 1.0x
   std::string widths;  // explicit comma list; overrides budget
   std::string count = "true";
+  std::string align = "1";  // width multiple K, or "auto" (scaling/align.h); 1 = no alignment
   std::string method = "uniform";  // uniform | neuralscale (only where add_method_options is used)
   std::string fit;                 // NeuralScale fit file
   int iteration = 0;               // fit iteration; 0 = the last one in the file
@@ -33,6 +35,7 @@ struct ResolvedNetwork {
   std::vector<int> widths;
   std::string budget_text;  // what the widths stand for: "width:1", "params:0.5", "widths"
   scaling::CountMode count = scaling::CountMode::True;
+  scaling::Alignment align;
 };
 
 // Declares --method, --fit, --iteration, --tau-rule (commands that can build NeuralScale networks).
@@ -44,6 +47,11 @@ std::vector<arch::Family> resolve_families(const NetworkArgs& args);
 ResolvedNetwork resolve_uniform(const NetworkArgs& args, arch::Family family);
 // Widths by --method (uniform or NeuralScale from --fit) for the budget. Throws CliError.
 ResolvedNetwork resolve_network(const NetworkArgs& args, arch::Family family);
+
+// The alignment named by --align ("auto" resolved for this machine). Throws CliError.
+scaling::Alignment resolve_align(const NetworkArgs& args);
+// One line saying which K was used and why, e.g. "align: 16 (auto: ONNX Runtime NCHWc ...)".
+std::string align_text(const scaling::Alignment& a);
 
 // The budget named by --budget (width:1 when empty). Throws CliError.
 scaling::Budget resolve_budget(const NetworkArgs& args);

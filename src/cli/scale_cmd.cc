@@ -1,5 +1,6 @@
 // paramscale scale: a family's widths for a budget by uniform scaling or NeuralScale, side by side
-// with the uniform widths for the same budget, with both networks' params, MACs and memory.
+// with the uniform widths for the same budget, with both networks' params, MACs and memory. With
+// --align K both are aligned to the same K, and the output records K and (for auto) why.
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -53,19 +54,21 @@ int run_scale(const ScaleArgs& args) {
   const arch::DatasetShape dataset = unwrap(arch::dataset_preset(args.net.dataset));
   const scaling::CountMode count = unwrap(scaling::parse_count_mode(args.net.count));
   const scaling::Budget budget = resolve_budget(args.net);
+  const scaling::Alignment align = resolve_align(args.net);
   const bool neuralscale = args.net.method == "neuralscale";
   if (!neuralscale) (void)resolve_network(args.net, family);  // validates --method and --fit
   const scaling::TauRule rule = unwrap(scaling::parse_tau_rule(args.net.tau_rule));
   std::optional<scaling::PowerLaws> laws;
   if (neuralscale) laws = resolve_fit(args.net, family);
-  const Scaled uniform = costed(
-      family, dataset, unwrap(scaling::scale_uniform(family, dataset, budget, count)), args.batch);
-  const Scaled chosen =
-      neuralscale
-          ? costed(family, dataset,
-                   unwrap(scaling::scale_neuralscale(family, dataset, *laws, budget, count, rule)),
-                   args.batch)
-          : uniform;
+  const Scaled uniform =
+      costed(family, dataset,
+             unwrap(scaling::scale_uniform(family, dataset, budget, count, align.k)), args.batch);
+  const Scaled chosen = neuralscale
+                            ? costed(family, dataset,
+                                     unwrap(scaling::scale_neuralscale(
+                                         family, dataset, *laws, budget, count, rule, align.k)),
+                                     args.batch)
+                            : uniform;
   const scaling::Solution& s = chosen.solution;
   const std::vector<std::string> names = arch::width_names(family);
   const char* count_name = scaling::count_mode_name(count);
@@ -76,6 +79,9 @@ int run_scale(const ScaleArgs& args) {
                         {"method", args.net.method},
                         {"budget", budget.text()},
                         {"count", count_name},
+                        {"align", align.k},
+                        {"align_requested", align.requested},
+                        {"align_reason", align.reason},
                         {"batch", args.batch},
                         {"width_names", names},
                         {"widths", s.widths},
@@ -94,7 +100,8 @@ int run_scale(const ScaleArgs& args) {
     return 0;
   }
   std::cout << "## " << arch::family_name(family) << " on " << dataset.name << ": "
-            << args.net.method << " at " << budget.text() << " (" << count_name << " count)";
+            << args.net.method << " at " << budget.text() << " (" << count_name << " count)\n\n"
+            << align_text(align);
   if (neuralscale)
     std::cout << "\n\nfit: " << args.net.fit << ", iteration " << laws->iteration
               << "; tau = " << fixed(std::exp(s.x), 1) << " (rule: " << scaling::tau_rule_name(rule)

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <string>
 
+#include "scaling/align.h"
 #include "scaling/count_polynomial.h"
 
 namespace paramscale::scaling {
@@ -99,7 +100,7 @@ Status check_power_laws(const PowerLaws& laws, arch::Family family) {
 
 Result<Solution> scale_neuralscale(arch::Family family, const arch::DatasetShape& dataset,
                                    const PowerLaws& laws, const Budget& budget, CountMode mode,
-                                   TauRule rule) {
+                                   TauRule rule, int align) {
   if (laws.alpha.size() != arch::base_widths(family).size())
     return bad_input(std::string("fit has ") + std::to_string(laws.alpha.size()) + " widths, but " +
                      arch::family_name(family) + " has " +
@@ -109,7 +110,12 @@ Result<Solution> scale_neuralscale(arch::Family family, const arch::DatasetShape
   const CountOf count = [&](const std::vector<int>& w) {
     return count_params(family, dataset, w, mode);
   };
-  const WidthsAt at = [&](double x) { return neuralscale_widths(laws, x); };
+  if (align < 1) return bad_input("alignment must be a positive integer");
+  if (align > 1 && rule != TauRule::Closest)
+    return bad_input(
+        std::string("tau rule '") + tau_rule_name(rule) +
+        "' cannot be combined with alignment; aligned widths are solved with 'closest'");
+  const WidthsAt at = [&](double x) { return align_widths(neuralscale_widths(laws, x), align); };
   // Below x_lo every alpha_l * tau^beta_l < 1: every width is 1, the smallest network.
   double x_lo = 0;
   for (size_t l = 0; l < laws.alpha.size(); ++l)

@@ -10,6 +10,8 @@
 //            unfloored for MobileNetV2, closest for the others (their VGG and PreAct-ResNet
 //            code iterated on floored widths; PreAct stopped within 0.7%, so only VGG-11 and
 //            MobileNetV2 widths are reproduced exactly).
+// With align = K > 1 (scaling/align.h) every width is rounded to a multiple of K and tau is solved
+// by the closest rule on the *aligned* widths (unfloored and paper are rejected with K > 1).
 // Both always terminate. Laws with some beta_l <= 0 (a width that does not grow with tau) and
 // budgets outside the reachable range are reported as Errors, not searched.
 #pragma once
@@ -37,6 +39,6 @@ Status check_power_laws(const PowerLaws& laws, arch::Family family);
 // Solution::x is ln tau.
 Result<Solution> scale_neuralscale(arch::Family family, const arch::DatasetShape& dataset,
                                    const PowerLaws& laws, const Budget& budget, CountMode mode,
-                                   TauRule rule = TauRule::Closest);
+                                   TauRule rule = TauRule::Closest, int align = 1);
 
 }  // namespace paramscale::scaling

@@ -18,7 +18,9 @@ Solution make(const std::vector<int>& widths, int64_t params, int64_t target, do
   return s;
 }
 
-int widest(const std::vector<int>& w) { return w.empty() ? 0 : *std::max_element(w.begin(), w.end()); }
+int widest(const std::vector<int>& w) {
+  return w.empty() ? 0 : *std::max_element(w.begin(), w.end());
+}
 }  // namespace
 
 Result<Solution> solve_closest(const WidthsAt& widths_at, const CountOf& count, int64_t target,
@@ -30,7 +32,8 @@ Result<Solution> solve_closest(const WidthsAt& widths_at, const CountOf& count, 
     if (smallest_params == target) return make(smallest, smallest_params, target, x_lo, 0);
     return bad_input("budget of " + std::to_string(target) +
                      " parameters is below the smallest network this scaling reaches (" +
-                     std::to_string(smallest_params) + " parameters, every width 1)");
+                     std::to_string(smallest_params) + " parameters, every width " +
+                     std::to_string(smallest.empty() ? 1 : smallest.front()) + ")");
   }
   // Grow the upper bracket until it reaches the target (or the widths get absurd).
   std::vector<int> hi_widths = widths_at(x_hi);

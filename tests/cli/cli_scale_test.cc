@@ -127,6 +127,49 @@ TEST(CliScale, UniformParamsBudget) {
   EXPECT_FALSE(j.contains("tau"));
 }
 
+TEST(CliScale, AlignedNeuralScaleRecordsAlignment) {
+  if (reference_dir().empty()) GTEST_SKIP() << "NeuralScale reference data not found";
+  const auto r = run_paramscale("scale -m vgg11 -d cifar10 --method neuralscale --fit " + fits() +
+                                "vgg11_cifar10.json --budget width:0.5 --align 8 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["align"], 8);
+  EXPECT_EQ(j["align_requested"], "8");
+  EXPECT_LT(std::fabs(j["relative_error"].get<double>()), 0.01);
+  for (int w : j["widths"]) EXPECT_EQ(w % 8, 0) << w;
+  for (int w : j["uniform_widths"]) EXPECT_EQ(w % 8, 0) << w;
+  EXPECT_EQ(j["params"], j["true_params"]);
+}
+
+TEST(CliScale, UniformAlignAndDefault) {
+  // MobileNetV2 width:0.5 floors to 16, 8, 12, ... (not all multiples of 8); aligned they are.
+  const auto a = run_paramscale("scale -m mobilenetv2 --budget width:0.5 --align 8 --json");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const auto j = nlohmann::json::parse(a.out);
+  for (int w : j["widths"]) EXPECT_EQ(w % 8, 0) << w;
+  EXPECT_LT(std::fabs(j["relative_error"].get<double>()), 0.01);
+  const auto d = run_paramscale("scale -m mobilenetv2 --budget width:0.5 --json");
+  ASSERT_EQ(d.exit_code, 0) << d.err;
+  const auto k = nlohmann::json::parse(d.out);
+  EXPECT_EQ(k["align"], 1);
+  EXPECT_EQ(k["relative_error"], 0.0);
+  EXPECT_NE(k["widths"], j["widths"]);
+}
+
+TEST(CliScale, AlignAutoSaysWhichAndWhy) {
+  const auto r = run_paramscale("scale -m vgg11 --budget width:0.5 --align auto");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("align: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(auto: "), std::string::npos) << r.out;
+  const auto j = run_paramscale("arch -m vgg11 --budget width:0.3 --align auto --json --totals");
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  const auto a = nlohmann::json::parse(j.out);
+  EXPECT_EQ(a["align_requested"], "auto");
+  const int k = a["align"];
+  EXPECT_TRUE(k == 1 || k == 4 || k == 8 || k == 16) << k;
+  for (int w : a["widths"]) EXPECT_EQ(w % k, 0) << w;
+}
+
 struct BadInput {
   const char* args;
   const char* message_part;
@@ -168,6 +211,15 @@ INSTANTIATE_TEST_SUITE_P(
                  "--iteration"},
         BadInput{"scale -m vgg11 --widths 1,2,3,4,5,6,7,8", "for explicit --widths"},
         BadInput{"scale -m vgg11 --budget width:nan", "not a number"},
+        BadInput{"scale -m vgg11 --align 0", "--align must be in [1, 4096]"},
+        BadInput{"scale -m vgg11 --align -3", "--align must be in [1, 4096]"},
+        BadInput{"scale -m vgg11 --align x", "--align must be a positive integer or 'auto'"},
+        BadInput{"arch -m vgg11 --align 0", "--align must be in"},
+        BadInput{"export -m vgg11 --align x -o $T/x.onnx", "--align must be a positive integer"},
+        BadInput{"arch -m vgg11 --widths 1,2,3,4,5,6,7,8 --align 8", "cannot be combined with"},
+        BadInput{
+            "scale -m vgg11 --method neuralscale --fit $T/eight.json --tau-rule paper --align 8",
+            "cannot be combined with alignment"},
         BadInput{"fit -m vgg11 --trace $T/absent.csv", "cannot open trace file"},
         BadInput{"fit -m vgg11 --trace $T/nan.csv", "width 'nan' is not a positive integer"},
         BadInput{"fit -m vgg11 --trace $T/zero.csv", "line 2 column 4: width '0'"},
