@@ -4,8 +4,10 @@
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
+#include <set>
 
 #include "arch/families.h"
+#include "export/onnx_attributes.h"
 #include "export/onnx_validate.h"
 #include "util/version.h"
 
@@ -14,13 +16,6 @@ namespace paramscale::onnx_export {
 namespace {
 using arch::Layer;
 using arch::Op;
-
-bool is_param_name(const std::string& name) {
-  const auto ends = [&](const std::string& s) {
-    return name.size() >= s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
-  };
-  return ends(".weight") || ends(".bias");
-}
 
 class GraphBuilder {
  public:
@@ -51,6 +46,8 @@ class GraphBuilder {
     const Layer& out = net_.output();
     if (rank_[source_[n_ - 1]] != 2)
       return failure("the network's output " + out.name + " is not a flat tensor");
+    if (div_[source_[n_ - 1]] != 1.0)
+      return failure("the network's output " + out.name + " is a ReLU6 output (not exportable)");
     add_value_info(g_->add_output(), "logits", {out.out.c});
     ExportedModel m;
     m.params = params_;
@@ -101,6 +98,7 @@ class GraphBuilder {
     }
     for (int i = 0; i < n_; ++i) tensor_[i] = tensor_[source_[i]];
     rank_.assign(n_, 4);
+    div_.assign(n_, 1.0);
   }
 
   void add_value_info(onnx::ValueInfoProto* v, const std::string& name,
@@ -127,10 +125,27 @@ class GraphBuilder {
     if (is_param_name(name)) params_ += static_cast<int64_t>(data.size());
   }
 
-  // Adds the named weight tensor as an initializer; returns its name.
-  std::string init(const std::string& name) {
+  // Adds the named weight tensor, times `factor`, as an initializer; returns its name.
+  std::string init(const std::string& name, double factor = 1.0) {
     const arch::Tensor& t = w_.at(name);
-    add_init(name, t.shape, t.data);
+    if (factor == 1.0) {
+      add_init(name, t.shape, t.data);
+      return name;
+    }
+    std::vector<float> data = t.data;
+    for (float& v : data) v = static_cast<float>(v * factor);
+    add_init(name, t.shape, data);
+    return name;
+  }
+
+  // Layer k's tensor at its true scale: a ReLU6 output is emitted divided by 6 (see emit), which
+  // Conv and Gemm consumers absorb in their weights; any other consumer gets a Mul by "const.six".
+  std::string unscaled(int k) {
+    const int s = source_[k];
+    if (div_[s] == 1.0) return tensor_[s];
+    const std::string name = tensor_[s] + ".unscaled", factor = "const.six";
+    if (unscaled_.empty()) add_init(factor, {}, {6.0f});
+    if (unscaled_.insert(name).second) node("Mul", name, {tensor_[s], factor}, name);
     return name;
   }
 
@@ -144,30 +159,12 @@ class GraphBuilder {
     return nd;
   }
 
-  static void ints(onnx::NodeProto* nd, const char* name, std::vector<int64_t> v) {
-    auto* a = nd->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::INTS);
-    for (int64_t x : v) a->add_ints(x);
-  }
-  static void one_int(onnx::NodeProto* nd, const char* name, int64_t v) {
-    auto* a = nd->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::INT);
-    a->set_i(v);
-  }
-  static void one_float(onnx::NodeProto* nd, const char* name, float v) {
-    auto* a = nd->add_attribute();
-    a->set_name(name);
-    a->set_type(onnx::AttributeProto::FLOAT);
-    a->set_f(v);
-  }
-
-  std::vector<std::string> conv_params(int i) {
+  // The conv's weight (times `in_div`, the divisor of its input tensor) and bias initializers.
+  std::vector<std::string> conv_params(int i, double in_div) {
     const Layer& l = net_.layers[i];
     const std::string wname = l.name + ".weight", bname = l.name + ".bias";
     if (fold_into_[i] < 0) {
-      std::vector<std::string> p = {init(wname)};
+      std::vector<std::string> p = {init(wname, in_div)};
       if (l.bias) p.push_back(init(bname));
       return p;
     }
@@ -184,7 +181,7 @@ class GraphBuilder {
     for (size_t o = 0; o < static_cast<size_t>(l.out.c); ++o) {
       const double scale = gamma[o] / std::sqrt(static_cast<double>(var[o]) + kBatchNormEpsilon);
       for (size_t k = 0; k < per_out; ++k)
-        wt.data[o * per_out + k] = static_cast<float>(wt.data[o * per_out + k] * scale);
+        wt.data[o * per_out + k] = static_cast<float>(wt.data[o * per_out + k] * scale * in_div);
       bias[o] = static_cast<float>((static_cast<double>(bias[o]) - mean[o]) * scale + beta[o]);
     }
     add_init(wname, wt.shape, wt.data);
@@ -201,13 +198,17 @@ class GraphBuilder {
     }
     const std::string x = tensor_[l.inputs[0]];
     const int xr = rank_[source_[l.inputs[0]]];
+    const double xdiv = div_[source_[l.inputs[0]]];
     rank_[i] = xr;
+    // Relu, MaxPool, GlobalAveragePool and Flatten commute with a positive scale: pass it on.
+    if (l.op == Op::ReLU || l.op == Op::MaxPool || l.op == Op::GlobalAvgPool || l.op == Op::Flatten)
+      div_[i] = xdiv;
     if (xr != 4 && (l.op == Op::Conv || l.op == Op::MaxPool || l.op == Op::GlobalAvgPool))
       return failure("layer " + l.name + " needs a 4-D input");
     std::vector<std::string> in = {x};
     switch (l.op) {
       case Op::Conv: {
-        for (auto& p : conv_params(i)) in.push_back(p);
+        for (auto& p : conv_params(i, xdiv)) in.push_back(p);
         auto* nd = node("Conv", l.name, in, tensor_[i]);
         ints(nd, "kernel_shape", {l.kernel, l.kernel});
         ints(nd, "strides", {l.stride, l.stride});
@@ -220,6 +221,7 @@ class GraphBuilder {
         if (net_.layers[source_[l.inputs[0]]].op == Op::Conv &&
             fold_into_[source_[l.inputs[0]]] == i)
           return {};  // folded into its conv
+        in[0] = unscaled(l.inputs[0]);
         for (const char* k : {".weight", ".bias", ".running_mean", ".running_var"})
           in.push_back(init(l.name + k));
         one_float(node("BatchNormalization", l.name, in, tensor_[i]), "epsilon", kBatchNormEpsilon);
@@ -227,14 +229,15 @@ class GraphBuilder {
       case Op::ReLU:
         node("Relu", l.name, in, tensor_[i]);
         return {};
-      case Op::ReLU6:
-        if (!clip_added_) {
-          add_init("const.clip_min", {}, {0.0f});
-          add_init("const.clip_max", {}, {6.0f});
-          clip_added_ = true;
-        }
-        node("Clip", l.name, {x, "const.clip_min", "const.clip_max"}, tensor_[i]);
+      case Op::ReLU6: {
+        // relu6(x) / 6 = HardSigmoid(x; alpha 1/6, beta 0): one op that ONNX Runtime fuses into the
+        // preceding Conv and OpenCV 4.6 imports (it rejects Clip with min/max inputs, opset >= 11).
+        auto* nd = node("HardSigmoid", l.name, in, tensor_[i]);
+        one_float(nd, "alpha", static_cast<float>(xdiv / 6.0));
+        one_float(nd, "beta", 0.0f);
+        div_[i] = 6.0;
         return {};
+      }
       case Op::MaxPool: {
         auto* nd = node("MaxPool", l.name, in, tensor_[i]);
         ints(nd, "kernel_shape", {l.kernel, l.kernel});
@@ -245,7 +248,7 @@ class GraphBuilder {
         node("GlobalAveragePool", l.name, in, tensor_[i]);
         return {};
       case Op::Add:
-        node("Add", l.name, {x, tensor_[l.inputs[1]]}, tensor_[i]);
+        node("Add", l.name, {unscaled(l.inputs[0]), unscaled(l.inputs[1])}, tensor_[i]);
         return {};
       case Op::Flatten:
         one_int(node("Flatten", l.name, in, tensor_[i]), "axis", 1);
@@ -256,7 +259,7 @@ class GraphBuilder {
           in[0] = l.name + ".flatten";
           one_int(node("Flatten", in[0], {x}, in[0]), "axis", 1);
         }
-        in.push_back(init(l.name + ".weight"));
+        in.push_back(init(l.name + ".weight", xdiv));
         if (l.bias) in.push_back(init(l.name + ".bias"));
         one_int(node("Gemm", l.name, in, tensor_[i]), "transB", 1);
         rank_[i] = 2;
@@ -275,10 +278,11 @@ class GraphBuilder {
   const int n_;
   onnx::GraphProto* g_ = nullptr;
   std::vector<int> source_, fold_into_, rank_;
+  std::vector<double> div_;  // true tensor = emitted tensor × div_ (6 for a ReLU6 output, else 1)
+  std::set<std::string> unscaled_;
   std::vector<std::string> tensor_;
   int64_t params_ = 0;
   int folded_ = 0;
-  bool clip_added_ = false;
 };
 }  // namespace
 

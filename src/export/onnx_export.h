@@ -8,10 +8,15 @@
 //   node and intermediate tensor names are the IR layer names.
 // - Ops: Conv (depthwise through `group`), BatchNormalization (epsilon 1e-5, PyTorch's default) or,
 //   with fold_batchnorm, a BN folded into the Conv that feeds it when that Conv feeds nothing else
-//   (other BNs, e.g. pre-activation ones after an Add, stay BatchNormalization), Relu, Clip(0, 6)
-//   for ReLU6 (bounds as the shared initializers "const.clip_min"/"const.clip_max"), MaxPool,
+//   (other BNs, e.g. pre-activation ones after an Add, stay BatchNormalization), Relu, MaxPool,
 //   GlobalAveragePool, Add, Flatten (axis 1), Gemm (transB) for Linear. Gate layers are identities
 //   and emit nothing: pruned channels are physically absent from the IR.
+// - ReLU6 is HardSigmoid(alpha 1/6, beta 0), i.e. relu6(x)/6, and the Conv or Gemm that consumes it
+//   has its weight initializer multiplied by 6 (so ReLU6 outputs are 1/6 of the IR's, the logits
+//   equal). Why: OpenCV 4.6's importer rejects opset-13 Clip (min/max as inputs) and ignores a
+//   constant operand of Min, while ONNX Runtime fuses HardSigmoid into the Conv as it did Clip, so
+//   the encoding adds no node. Any other consumer of a ReLU6 output (an identity shortcut's Add when
+//   a MobileNetV2 block keeps its width) reads it through a Mul by the initializer "const.six".
 // - Before bytes are returned the model passes onnx::checker::check_model and strict shape
 //   inference, and every inferred tensor shape equals the IR's; weights are checked against the
 //   network first (arch::check_weights). Bad weights or options: bad-input Error; a model the
