@@ -7,6 +7,7 @@
 #include <set>
 
 #include "report/document.h"
+#include "report/environment.h"
 #include "report/metrics.h"
 #include "report/plots.h"
 #include "study/store.h"
@@ -19,7 +20,8 @@ std::string num(double v, int decimals) {
   std::snprintf(b, sizeof b, "%.*f", decimals, v);
   return b;
 }
-std::string opt(const std::optional<double>& v, int decimals, const std::string& none = "not trained") {
+std::string opt(const std::optional<double>& v, int decimals,
+                const std::string& none = "not trained") {
   return v ? num(*v, decimals) : none;
 }
 std::string setting(const Point& p) {
@@ -44,7 +46,8 @@ void headline_section(Document& doc, const Metrics& m) {
   }
   doc.paragraph(
       "Published (SmallSat 2022): on embedded GPUs (TensorRT) NeuralScale was 40% as efficient in "
-      "accuracy per MB and used 2.7x the runtime memory per parameter; on an embedded CPU (Raspberry "
+      "accuracy per MB and used 2.7x the runtime memory per parameter; on an embedded CPU "
+      "(Raspberry "
       "Pi 4, ONNX Runtime) it was slightly more efficient in accuracy per MB, with about the same "
       "memory per parameter, but over 2.5x the latency.");
   std::vector<std::vector<std::string>> rows = {
@@ -66,12 +69,12 @@ void family_sections(Document& doc, const Metrics& m) {
          "median ms", "p90 ms", "runtime MB", "acc/MB", "bytes/param", "acc/ms"}};
     for (const Point& p : m.points) {
       if (p.model != model) continue;
-      rows.push_back({p.budget, p.method, setting(p), num(p.params, 0), num(p.macs / 1e6, 1),
-                      num(p.peak_activation_bytes / 1e6, 3),
-                      p.accuracy ? num(*p.accuracy, 2) + " / " + opt(p.final_accuracy, 2) : "not trained",
-                      num(p.latency_median_ms, 3), num(p.latency_p90_ms, 3),
-                      num(p.runtime_memory_mb(), 2), opt(p.accuracy_per_mb(), 3),
-                      num(p.memory_per_param(), 2), opt(p.accuracy_per_ms(), 2)});
+      rows.push_back(
+          {p.budget, p.method, setting(p), num(p.params, 0), num(p.macs / 1e6, 1),
+           num(p.peak_activation_bytes / 1e6, 3),
+           p.accuracy ? num(*p.accuracy, 2) + " / " + opt(p.final_accuracy, 2) : "not trained",
+           num(p.latency_median_ms, 3), num(p.latency_p90_ms, 3), num(p.runtime_memory_mb(), 2),
+           opt(p.accuracy_per_mb(), 3), num(p.memory_per_param(), 2), opt(p.accuracy_per_ms(), 2)});
     }
     doc.table(rows);
     std::vector<std::vector<std::string>> ratio = {
@@ -129,18 +132,26 @@ void plot_sections(Document& doc, const Metrics& m, const std::string& out_dir,
   const auto params = [](const Point& p) { return p.params / 1e6; };
   plot(doc, out_dir, "latency_vs_params.svg",
        {"Median latency vs parameters", "parameters (M)", "median latency (ms)", false,
-        by_series(params, [](const Point& p) { return p.latency_median_ms; }, false)}, problems);
+        by_series(
+            params, [](const Point& p) { return p.latency_median_ms; }, false)},
+       problems);
   plot(doc, out_dir, "memory_per_param.svg",
        {"Runtime memory per parameter", "parameters (M)", "runtime memory (bytes/param)", false,
-        by_series(params, [](const Point& p) { return p.memory_per_param(); }, false)}, problems);
-  const bool trained = std::any_of(m.points.begin(), m.points.end(), [](const Point& p) { return p.accuracy.has_value(); });
+        by_series(
+            params, [](const Point& p) { return p.memory_per_param(); }, false)},
+       problems);
+  const bool trained = std::any_of(m.points.begin(), m.points.end(),
+                                   [](const Point& p) { return p.accuracy.has_value(); });
   if (trained) {
     plot(doc, out_dir, "accuracy_vs_params.svg",
          {"Accuracy vs parameters", "parameters (M)", "best test accuracy (%)", false,
-          by_series(params, [](const Point& p) { return *p.accuracy; }, true)}, problems);
+          by_series(
+              params, [](const Point& p) { return *p.accuracy; }, true)},
+         problems);
     plot(doc, out_dir, "accuracy_vs_memory.svg",
          {"Accuracy vs runtime memory", "runtime memory (MB)", "best test accuracy (%)", false,
-          by_series([](const Point& p) { return p.runtime_memory_mb(); }, [](const Point& p) { return *p.accuracy; }, true)},
+          by_series([](const Point& p) { return p.runtime_memory_mb(); },
+                    [](const Point& p) { return *p.accuracy; }, true)},
          problems);
   } else {
     doc.paragraph("Accuracy plots: not trained (deployment-only study).");
@@ -152,26 +163,36 @@ void plot_sections(Document& doc, const Metrics& m, const std::string& out_dir,
     if (!seen.insert(id).second) continue;
     Series u{"uniform", {}, true}, n{"NeuralScale", {}, true};
     for (size_t i = 0; i < c.uniform.widths.size(); ++i) u.xy.emplace_back(i, c.uniform.widths[i]);
-    for (size_t i = 0; i < c.neuralscale.widths.size(); ++i) n.xy.emplace_back(i, c.neuralscale.widths[i]);
+    for (size_t i = 0; i < c.neuralscale.widths.size(); ++i)
+      n.xy.emplace_back(i, c.neuralscale.widths[i]);
     std::string file = "widths_" + id + ".svg";
-    for (char& ch : file) if (ch == ':') ch = '-';
-    plot(doc, out_dir, file, {"Width profile, " + c.model + " at " + c.budget, "scalable width index",
-                              "channels", false, {u, n}}, problems);
+    for (char& ch : file)
+      if (ch == ':') ch = '-';
+    plot(doc, out_dir, file,
+         {"Width profile, " + c.model + " at " + c.budget,
+          "scalable width index",
+          "channels",
+          false,
+          {u, n}},
+         problems);
   }
 }
 }  // namespace
 
-Result<ReportSummary> write_report(const std::vector<std::string>& dirs, const std::string& out_dir) {
+Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
+                                   const std::string& out_dir) {
   std::vector<nlohmann::json> records;
   ReportSummary sum;
   for (const std::string& d : dirs) {
     struct stat st;
-    if (::stat(d.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return bad_input("no study directory " + d);
+    if (::stat(d.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      return bad_input("no study directory " + d);
     study::LoadedRecords l = study::Store(d).load();
     records.insert(records.end(), l.records.begin(), l.records.end());
     sum.problems.insert(sum.problems.end(), l.problems.begin(), l.problems.end());
   }
-  if (records.empty()) return bad_input("no study records in " + dirs.front() + "/cells (run paramscale study first)");
+  if (records.empty())
+    return bad_input("no study records in " + dirs.front() + "/cells (run paramscale study first)");
   ::mkdir(out_dir.c_str(), 0755);
   ::mkdir((out_dir + "/plots").c_str(), 0755);
   Metrics m = compute_metrics(records);
@@ -181,61 +202,78 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs, const s
 
   Document doc;
   doc.heading("paramscale report", 1);
-  doc.paragraph(std::to_string(records.size()) + " measured cells from " + std::to_string(dirs.size()) +
-                " study director" + (dirs.size() == 1 ? "y" : "ies") +
-                ". Runtime memory = peak resident memory during inference minus the baseline before "
-                "the runtime was loaded (one fresh process per model); latency = batch-1 wall time of "
-                "one inference, median and p90 over the timed runs.");
+  doc.paragraph(
+      std::to_string(records.size()) + " measured cells from " + std::to_string(dirs.size()) +
+      " study director" + (dirs.size() == 1 ? "y" : "ies") +
+      ". Runtime memory = peak resident memory during inference minus the baseline before "
+      "the runtime was loaded (one fresh process per model); latency = batch-1 wall time of "
+      "one inference, median and p90 over the timed runs.");
   headline_section(doc, m);
   family_sections(doc, m);
   std::vector<std::string> plot_problems;
   plot_sections(doc, m, out_dir, plot_problems);
   sum.problems.insert(sum.problems.end(), plot_problems.begin(), plot_problems.end());
-  doc.heading("Environment and protocol");
-  std::set<std::string> envs;
-  for (const auto& r : records) envs.insert(r.value("environment", nlohmann::json::object()).dump());
-  for (const std::string& e : envs) doc.paragraph(e);
+  environment_section(doc, records);
   if (!sum.problems.empty()) {
     doc.heading("Problems");
     for (const std::string& p : sum.problems) doc.paragraph(p);
   }
 
-  nlohmann::json j = {{"points", nlohmann::json::array()}, {"comparisons", nlohmann::json::array()}};
-  std::string csv = "model,method,budget,runtime,threads,opt_level,seeds,params,macs,peak_activation_bytes,"
-                    "best_test_accuracy,final_test_accuracy,latency_median_ms,latency_p90_ms,"
-                    "runtime_memory_bytes,accuracy_per_mb,bytes_per_param,accuracy_per_ms\n";
-  auto jopt = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+  nlohmann::json j = {{"points", nlohmann::json::array()},
+                      {"comparisons", nlohmann::json::array()}};
+  std::string csv =
+      "model,method,budget,runtime,threads,opt_level,seeds,params,macs,peak_activation_bytes,"
+      "best_test_accuracy,final_test_accuracy,latency_median_ms,latency_p90_ms,"
+      "runtime_memory_bytes,accuracy_per_mb,bytes_per_param,accuracy_per_ms\n";
+  auto jopt = [](const std::optional<double>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json();
+  };
   auto copt = [](const std::optional<double>& v) { return v ? num(*v, 6) : std::string(); };
   for (const Point& p : m.points) {
-    j["points"].push_back({{"model", p.model}, {"method", p.method}, {"budget", p.budget},
-                           {"runtime", p.runtime}, {"threads", p.threads}, {"opt_level", p.opt_level},
-                           {"seeds", p.seeds}, {"widths", p.widths}, {"params", p.params},
-                           {"macs", p.macs}, {"peak_activation_bytes", p.peak_activation_bytes},
+    j["points"].push_back({{"model", p.model},
+                           {"method", p.method},
+                           {"budget", p.budget},
+                           {"runtime", p.runtime},
+                           {"threads", p.threads},
+                           {"opt_level", p.opt_level},
+                           {"seeds", p.seeds},
+                           {"widths", p.widths},
+                           {"params", p.params},
+                           {"macs", p.macs},
+                           {"peak_activation_bytes", p.peak_activation_bytes},
                            {"best_test_accuracy", jopt(p.accuracy)},
                            {"final_test_accuracy", jopt(p.final_accuracy)},
-                           {"latency_median_ms", p.latency_median_ms}, {"latency_p90_ms", p.latency_p90_ms},
+                           {"latency_median_ms", p.latency_median_ms},
+                           {"latency_p90_ms", p.latency_p90_ms},
                            {"runtime_memory_bytes", p.runtime_memory_bytes},
                            {"accuracy_per_mb", jopt(p.accuracy_per_mb())},
                            {"bytes_per_param", p.memory_per_param()},
                            {"accuracy_per_ms", jopt(p.accuracy_per_ms())}});
-    csv += p.model + "," + p.method + "," + p.budget + "," + p.runtime + "," + std::to_string(p.threads) +
-           "," + p.opt_level + "," + std::to_string(p.seeds) + "," + num(p.params, 0) + "," +
-           num(p.macs, 0) + "," + num(p.peak_activation_bytes, 0) + "," + copt(p.accuracy) + "," +
-           copt(p.final_accuracy) + "," + num(p.latency_median_ms, 6) + "," + num(p.latency_p90_ms, 6) +
-           "," + num(p.runtime_memory_bytes, 0) + "," + copt(p.accuracy_per_mb()) + "," +
-           num(p.memory_per_param(), 6) + "," + copt(p.accuracy_per_ms()) + "\n";
+    csv += p.model + "," + p.method + "," + p.budget + "," + p.runtime + "," +
+           std::to_string(p.threads) + "," + p.opt_level + "," + std::to_string(p.seeds) + "," +
+           num(p.params, 0) + "," + num(p.macs, 0) + "," + num(p.peak_activation_bytes, 0) + "," +
+           copt(p.accuracy) + "," + copt(p.final_accuracy) + "," + num(p.latency_median_ms, 6) +
+           "," + num(p.latency_p90_ms, 6) + "," + num(p.runtime_memory_bytes, 0) + "," +
+           copt(p.accuracy_per_mb()) + "," + num(p.memory_per_param(), 6) + "," +
+           copt(p.accuracy_per_ms()) + "\n";
   }
   for (const Comparison& c : m.comparisons)
-    j["comparisons"].push_back({{"model", c.model}, {"budget", c.budget}, {"runtime", c.runtime},
-                                {"threads", c.threads}, {"opt_level", c.opt_level},
+    j["comparisons"].push_back({{"model", c.model},
+                                {"budget", c.budget},
+                                {"runtime", c.runtime},
+                                {"threads", c.threads},
+                                {"opt_level", c.opt_level},
                                 {"accuracy_per_mb_ratio", jopt(c.accuracy_per_mb_ratio())},
                                 {"memory_per_param_ratio", c.memory_per_param_ratio()},
-                                {"latency_ratio", c.latency_ratio()}, {"macs_ratio", c.macs_ratio()},
+                                {"latency_ratio", c.latency_ratio()},
+                                {"macs_ratio", c.macs_ratio()},
                                 {"peak_activation_ratio", c.peak_activation_ratio()}});
   j["problems"] = sum.problems;
   for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
-           {"report.md", to_markdown(doc)}, {"report.html", to_html(doc, "paramscale report")},
-           {"report.csv", csv}, {"report.json", j.dump(2) + "\n"}})
+           {"report.md", to_markdown(doc)},
+           {"report.html", to_html(doc, "paramscale report")},
+           {"report.csv", csv},
+           {"report.json", j.dump(2) + "\n"}})
     if (Status s = study::write_file_atomic(out_dir + "/" + name, text); !s.ok()) return s.error();
   return sum;
 }

@@ -1,5 +1,7 @@
 #include "study/record.h"
 
+#include <initializer_list>
+
 #include "arch/analysis.h"
 #include "arch/families.h"
 #include "study/store.h"
@@ -13,9 +15,45 @@ Result<nlohmann::json> bench_result(const nlohmann::json& file) {
     if (r->empty()) return failure("bench file holds no result");
     r = &(*r)[0];
   }
+  if (r->is_object() && r->contains("error")) {
+    const nlohmann::json& e = (*r)["error"];
+    const bool text = e.is_object() && e.contains("message") && e["message"].is_string();
+    return failure("bench failed: " + (text ? e["message"].get<std::string>() : e.dump()));
+  }
   if (!r->is_object() || !r->contains("latency_ms"))
     return failure("bench file has no latency_ms in its result");
   return *r;
+}
+
+namespace {
+const nlohmann::json* at(const nlohmann::json& j, std::initializer_list<const char*> path) {
+  const nlohmann::json* p = &j;
+  for (const char* k : path) {
+    if (!p->is_object() || !p->contains(k)) return nullptr;
+    p = &(*p)[k];
+  }
+  return p->is_number() ? p : nullptr;
+}
+}  // namespace
+
+Result<nlohmann::json> record_memory(const nlohmann::json& bench) {
+  nlohmann::json m = bench.value("memory", nlohmann::json::object());
+  if (at(m, {"runtime_bytes"})) return m;  // already in record form
+  const nlohmann::json* peak = at(m, {"peak_inference_rss"});
+  const nlohmann::json* base = at(m, {"baseline", "vm_rss"});
+  if (!peak || !base)
+    return failure("bench result lacks memory.peak_inference_rss or memory.baseline.vm_rss");
+  m["runtime_bytes"] = peak->get<int64_t>() - base->get<int64_t>();
+  return m;
+}
+
+nlohmann::json record_environment(const nlohmann::json& bench) {
+  nlohmann::json e = bench.value("environment", nlohmann::json::object());
+  for (const char* k : {"runtime", "protocol"})
+    if (bench.contains(k)) e[k] = bench[k];
+  if (bench.contains("model") && bench["model"].contains("sha256"))
+    e["model_sha256"] = bench["model"]["sha256"];
+  return e;
 }
 
 Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
@@ -29,6 +67,8 @@ Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
   if (!net.ok()) return net.error();
   auto bench = bench_result(bench_file);
   if (!bench.ok()) return bench.error();
+  auto memory = record_memory(*bench);
+  if (!memory.ok()) return memory.error();
   const arch::Analysis a = arch::analyze(*net, config.bench.batch);
 
   // Per scalable width: the MACs and activation bytes of the layers whose channels it sets.
@@ -42,30 +82,42 @@ Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
   }
   nlohmann::json per_width = nlohmann::json::array();
   for (size_t w = 0; w < widths.size(); ++w)
-    per_width.push_back({{"name", names[w]}, {"width", widths[w]}, {"macs", w_macs[w]},
+    per_width.push_back({{"name", names[w]},
+                         {"width", widths[w]},
+                         {"macs", w_macs[w]},
                          {"activation_bytes", w_act[w]}});
 
   nlohmann::json accuracy = nullptr;
   if (!train.is_null())
     accuracy = {{"final_test", train.value("final_test_accuracy", nlohmann::json())},
                 {"best_test", train.value("best_test_accuracy", nlohmann::json())}};
-  return nlohmann::json{
-      {"schema_version", kRecordSchemaVersion},
-      {"key", cell.key()},
-      {"cell", {{"model", cell.model}, {"method", cell.method}, {"budget", cell.budget},
-                {"seed", cell.seed}, {"runtime", cell.runtime}, {"threads", cell.threads},
-                {"opt_level", cell.opt_level}, {"dataset", config.dataset}}},
-      {"widths", widths},
-      {"analysis", {{"params", a.params}, {"proxy_params", a.proxy_params}, {"macs", a.macs},
-                    {"weight_bytes", a.weight_bytes}, {"activation_sum_bytes", a.activation_sum_bytes},
-                    {"peak_activation_bytes", a.peak_activation_bytes}, {"batch", a.batch},
-                    {"per_width", per_width}}},
-      {"accuracy", accuracy},
-      {"latency_ms", (*bench)["latency_ms"]},
-      {"memory", bench->value("memory", nlohmann::json::object())},
-      {"environment", bench->value("environment", nlohmann::json::object())},
-      {"train", train},
-      {"bench", *bench}};
+  return nlohmann::json{{"schema_version", kRecordSchemaVersion},
+                        {"key", cell.key()},
+                        {"cell",
+                         {{"model", cell.model},
+                          {"method", cell.method},
+                          {"budget", cell.budget},
+                          {"seed", cell.seed},
+                          {"runtime", cell.runtime},
+                          {"threads", cell.threads},
+                          {"opt_level", cell.opt_level},
+                          {"dataset", config.dataset}}},
+                        {"widths", widths},
+                        {"analysis",
+                         {{"params", a.params},
+                          {"proxy_params", a.proxy_params},
+                          {"macs", a.macs},
+                          {"weight_bytes", a.weight_bytes},
+                          {"activation_sum_bytes", a.activation_sum_bytes},
+                          {"peak_activation_bytes", a.peak_activation_bytes},
+                          {"batch", a.batch},
+                          {"per_width", per_width}}},
+                        {"accuracy", accuracy},
+                        {"latency_ms", (*bench)["latency_ms"]},
+                        {"memory", *memory},
+                        {"environment", record_environment(*bench)},
+                        {"train", train},
+                        {"bench", *bench}};
 }
 
 }  // namespace paramscale::study

@@ -4,7 +4,8 @@
 //    widths, analysis{params,proxy_params,macs,weight_bytes,activation_sum_bytes,
 //                     peak_activation_bytes,per_width[{name,width,macs,activation_bytes}]},
 //    accuracy{final_test,best_test} | null (not trained),
-//    latency_ms{min,mean,median,p90,p95,p99,max,stddev,runs}, memory{runtime_bytes,...},
+//    latency_ms{min,mean,median,p90,p95,p99,max,stddev,runs}, memory{runtime_bytes (peak during
+//    inference minus baseline), the bench stages...},
 //    environment{...}, train (the run's summary.json) | null, bench (the raw bench record)}
 // Everything in it is computed (analysis) or copied from a measurement (train, bench).
 #pragma once
@@ -19,10 +20,19 @@
 namespace paramscale::study {
 
 Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
-                                   const std::vector<int>& widths, const nlohmann::json& train_summary,
+                                   const std::vector<int>& widths,
+                                   const nlohmann::json& train_summary,
                                    const nlohmann::json& bench);
 
-// The one measurement record in a bench --json file (its first result).
+// The one measurement record in a bench --json file (its first result; a failed one is an Error).
 Result<nlohmann::json> bench_result(const nlohmann::json& bench_file);
+
+// A bench result's memory block plus the headline runtime_bytes: peak RSS during inference minus
+// the baseline RSS before runtime init (memory.peak_inference_rss - memory.baseline.vm_rss).
+Result<nlohmann::json> record_memory(const nlohmann::json& bench_result);
+
+// The bench result's environment plus what identifies the measurement: runtime{name,version,
+// options}, protocol and model_sha256.
+nlohmann::json record_environment(const nlohmann::json& bench_result);
 
 }  // namespace paramscale::study

@@ -15,7 +15,8 @@ namespace paramscale::study {
 
 Status write_file_atomic(const std::string& path, const std::string& text) {
   static std::atomic<unsigned> serial{0};  // unique per thread and call, not only per process
-  const std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(serial++);
+  const std::string tmp =
+      path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(serial++);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) return failure("cannot write " + tmp);
   const char* p = text.data();
@@ -39,7 +40,9 @@ Status write_file_atomic(const std::string& path, const std::string& text) {
   return {};
 }
 
-std::string Store::record_path(const std::string& key) const { return dir_ + "/cells/" + key + ".json"; }
+std::string Store::record_path(const std::string& key) const {
+  return dir_ + "/cells/" + key + ".json";
+}
 
 bool Store::has_record(const std::string& key) const {
   struct stat st;
@@ -57,7 +60,11 @@ LoadedRecords Store::load() const {
   if (DIR* d = ::opendir((dir_ + "/cells").c_str())) {
     while (dirent* e = ::readdir(d)) {
       const std::string n = e->d_name;
-      if (n.size() > 5 && n.compare(n.size() - 5, 5, ".json") == 0) names.push_back(n);
+      const auto ends = [&n](const std::string& s) {
+        return n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0;
+      };
+      // <key>.bench.json beside each record is the raw bench output the record was made from.
+      if (ends(".json") && !ends(".bench.json")) names.push_back(n);
     }
     ::closedir(d);
   }
@@ -118,7 +125,10 @@ Status upsert(sqlite3* db, const nlohmann::json& r, const std::string& path) {
     sqlite3_bind_text(st, i, s.c_str(), -1, SQLITE_TRANSIENT);
   };
   auto number = [&](int i, const nlohmann::json& v) {
-    if (v.is_number()) sqlite3_bind_double(st, i, v.get<double>()); else sqlite3_bind_null(st, i);
+    if (v.is_number())
+      sqlite3_bind_double(st, i, v.get<double>());
+    else
+      sqlite3_bind_null(st, i);
   };
   const nlohmann::json none;
   auto at = [&](const char* a, const char* b) -> const nlohmann::json& {

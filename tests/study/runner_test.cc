@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "study/store.h"
 #include "support/run_command.h"
 
 namespace fs = std::filesystem;
@@ -30,7 +31,8 @@ case "$cmd" in
   bench)
     echo "$json" >> "$FAKE_COUNTER"
     sleep 0.15
-    echo '{"results":[{"latency_ms":{"median":1.5,"p90":2},"memory":{"runtime_bytes":2000000},"environment":{"cpu":"fake"}}]}' > "$json.tmp"
+    # bench --json's real shape: an array of records, memory in stages.
+    echo '[{"latency_ms":{"median":1.5,"p90":2},"memory":{"baseline":{"vm_rss":1000000},"peak_inference_rss":3000000},"environment":{"cpu":"fake"}}]' > "$json.tmp"
     mv "$json.tmp" "$json";;
   *) exit 3;;
 esac
@@ -39,22 +41,26 @@ esac
 struct FakeStudy {
   fs::path root;
   FakeStudy() {
-    root = fs::temp_directory_path() / ("paramscale-study-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    root = fs::temp_directory_path() /
+           ("paramscale-study-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root);
     fs::create_directories(root);
     std::ofstream(root / "stages.sh") << kFakeStages;
     fs::permissions(root / "stages.sh", fs::perms::owner_all);
-    nlohmann::json config = {{"models", {"vgg11"}}, {"methods", {"uniform", "neuralscale"}},
-                             {"fits", {{"vgg11", "fit.json"}}}, {"threads", {1, 2}},
+    nlohmann::json config = {{"models", {"vgg11"}},
+                             {"methods", {"uniform", "neuralscale"}},
+                             {"fits", {{"vgg11", "fit.json"}}},
+                             {"threads", {1, 2}},
                              {"train", {{"enabled", false}}}};
     std::ofstream(root / "config.json") << config.dump();
   }
   ~FakeStudy() { fs::remove_all(root); }
   std::string study_command(const std::string& extra) const {
-    return "PARAMSCALE_STAGE_EXE=" + (root / "stages.sh").string() + " FAKE_COUNTER=" +
-           (root / "counter").string() + " " + PARAMSCALE_BINARY + " study --config " +
-           (root / "config.json").string() + " -o " + (root / "study").string() + " --no-report " + extra;
+    return "PARAMSCALE_STAGE_EXE=" + (root / "stages.sh").string() +
+           " FAKE_COUNTER=" + (root / "counter").string() + " " + PARAMSCALE_BINARY +
+           " study --config " + (root / "config.json").string() + " -o " +
+           (root / "study").string() + " --no-report " + extra;
   }
   std::map<std::string, int> bench_runs() const {
     std::map<std::string, int> n;
@@ -65,7 +71,8 @@ struct FakeStudy {
   int records() const {
     int n = 0;
     for (const auto& e : fs::directory_iterator(root / "study" / "cells"))
-      if (e.path().string().size() > 5 && e.path().string().find(".bench.json") == std::string::npos &&
+      if (e.path().string().size() > 5 &&
+          e.path().string().find(".bench.json") == std::string::npos &&
           e.path().extension() == ".json")
         ++n;
     return n;
@@ -98,6 +105,12 @@ TEST(StudyRunner, RunsEveryCellOnce) {
   const auto runs = s.bench_runs();
   EXPECT_EQ(runs.size(), static_cast<size_t>(kCells));
   for (const auto& [cell, n] : runs) EXPECT_EQ(n, 1) << cell;
+  // The store reads the records (not the raw .bench.json beside them) and every record's headline
+  // memory is the bench's peak during inference minus its baseline.
+  const auto loaded = paramscale::study::Store((s.root / "study").string()).load();
+  EXPECT_TRUE(loaded.problems.empty()) << loaded.problems.front();
+  ASSERT_EQ(loaded.records.size(), static_cast<size_t>(kCells));
+  for (const auto& rec : loaded.records) EXPECT_EQ(rec["memory"]["runtime_bytes"], 2000000);
   // A second run without --resume refuses; with --resume it redoes nothing.
   EXPECT_EQ(run_command(s.study_command("")).exit_code, 2);
   ASSERT_EQ(run_command(s.study_command("--resume")).exit_code, 0);
@@ -107,7 +120,8 @@ TEST(StudyRunner, RunsEveryCellOnce) {
 TEST(StudyRunner, KilledStudyResumesWithoutLossOrDuplicates) {
   FakeStudy s;
   // SIGKILL mid-study, after some cells finished and while one is being measured.
-  run_command("(" + s.study_command("") + " & pid=$!; sleep 1.2; kill -9 $pid; wait $pid) >/dev/null 2>&1");
+  run_command("(" + s.study_command("") +
+              " & pid=$!; sleep 1.2; kill -9 $pid; wait $pid) >/dev/null 2>&1");
   const int before = s.records();
   EXPECT_GT(before, 0);
   EXPECT_LT(before, kCells);
