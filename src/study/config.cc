@@ -70,7 +70,8 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
     if (!t.is_object()) return bad_input("config field 'train' must be an object");
     for (Status s : {take(t, "enabled", c.train.enabled), take(t, "epochs", c.train.epochs),
                      take(t, "subset", c.train.subset), take(t, "batch_size", c.train.batch_size),
-                     take(t, "lr", c.train.lr), take(t, "data_dir", c.train.data_dir)})
+                     take(t, "lr", c.train.lr), take(t, "momentum", c.train.momentum),
+                     take(t, "schedule", c.train.schedule), take(t, "data_dir", c.train.data_dir)})
       if (!s.ok()) return s.error();
   }
   if (j.contains("bench")) {
@@ -106,7 +107,8 @@ nlohmann::json to_json(const StudyConfig& c) {
           {"opt_levels", c.opt_levels}, {"seeds", c.seeds}, {"fits", c.fits}, {"count", c.count},
           {"train", {{"enabled", c.train.enabled}, {"epochs", c.train.epochs},
                      {"subset", c.train.subset}, {"batch_size", c.train.batch_size},
-                     {"lr", c.train.lr}, {"data_dir", c.train.data_dir}}},
+                     {"lr", c.train.lr}, {"momentum", c.train.momentum},
+                     {"schedule", c.train.schedule}, {"data_dir", c.train.data_dir}}},
           {"bench", {{"warmup_runs", c.bench.warmup_runs}, {"min_runs", c.bench.min_runs},
                      {"min_seconds", c.bench.min_seconds}, {"batch", c.bench.batch}}}};
 }

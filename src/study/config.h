@@ -20,6 +20,8 @@ struct TrainSettings {
   int subset = 0;       // training images (0 = all)
   int batch_size = 128;
   double lr = 0.05;
+  double momentum = 0.9;            // short runs: not the paper's 0.5
+  std::string schedule = "cosine";  // multistep | cosine
   std::string data_dir; // CIFAR data; empty = the dataset's default location
 };
 

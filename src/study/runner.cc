@@ -108,8 +108,11 @@ Result<std::string> model_for(const Context& ctx, const Cell& cell, const std::v
     std::vector<std::string> args = {"train", "--model", cell.model, "--dataset", ctx.config.dataset,
                                      "--widths", join(widths), "--epochs", std::to_string(t.epochs),
                                      "--batch-size", std::to_string(t.batch_size), "--lr",
-                                     std::to_string(t.lr), "--seed", std::to_string(cell.seed),
-                                     "--resume", "-o", run};
+                                     std::to_string(t.lr), "--momentum", std::to_string(t.momentum),
+                                     "--schedule", t.schedule, "--seed", std::to_string(cell.seed),
+                                     "-o", run};
+    // A study killed mid-training continues that training from its last checkpoint.
+    if (exists(run + "/checkpoint.pt")) args.push_back("--resume");
     if (t.subset > 0) args.insert(args.end(), {"--subset", std::to_string(t.subset)});
     if (!t.data_dir.empty()) args.insert(args.end(), {"--data-dir", t.data_dir});
     if (Status s = stage(ctx, mk, "train", args); !s.ok()) return s.error();
