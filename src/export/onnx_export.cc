@@ -1,6 +1,8 @@
 // Graph construction: IR layers to ONNX nodes and initializers (see onnx_export.h).
 #include "export/onnx_export.h"
 
+#include "util/atomic_file.h"
+
 #include <onnx/onnx_pb.h>
 
 #include <cmath>

@@ -56,8 +56,6 @@ constexpr float kBatchNormEpsilon = 1e-5f;
 Result<ExportedModel> export_onnx(const arch::Network& net, const arch::Weights& weights,
                                   const Options& options = {});
 
-// Writes bytes to `path` atomically (temp file + rename). A missing directory is a bad-input Error.
-Status write_file_atomic(const std::string& path, const std::string& bytes);
 
 // export_onnx, then write_file_atomic.
 Result<ExportedModel> write_onnx(const std::string& path, const arch::Network& net,

@@ -71,29 +71,5 @@ Status validate_model(const onnx::ModelProto& model,
   return {};
 }
 
-Status write_file_atomic(const std::string& path, const std::string& bytes) {
-  if (path.empty()) return bad_input("output path is empty");
-  const std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      const std::string why = std::strerror(errno);
-      return bad_input("cannot write " + path + ": " + why);
-    }
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      out.close();
-      std::remove(tmp.c_str());
-      return failure("cannot write " + path + " (disk full?)");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
-    std::remove(tmp.c_str());
-    return bad_input("cannot write " + path + ": " + why);
-  }
-  return {};
-}
 
 }  // namespace paramscale::onnx_export

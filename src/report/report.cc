@@ -105,7 +105,7 @@ void plot(Document& doc, const std::string& out_dir, const std::string& file, co
     problems.push_back(svg.error().message);
     return;
   }
-  if (Status s = study::write_file_atomic(out_dir + "/plots/" + file, *svg); !s.ok())
+  if (Status s = write_file_atomic(out_dir + "/plots/" + file, *svg); !s.ok())
     problems.push_back(s.error().message);
   doc.plot(spec.title, "plots/" + file, *svg);
 }
@@ -274,7 +274,7 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
            {"report.html", to_html(doc, "paramscale report")},
            {"report.csv", csv},
            {"report.json", j.dump(2) + "\n"}})
-    if (Status s = study::write_file_atomic(out_dir + "/" + name, text); !s.ok()) return s.error();
+    if (Status s = write_file_atomic(out_dir + "/" + name, text); !s.ok()) return s.error();
   return sum;
 }
 

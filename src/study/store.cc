@@ -13,32 +13,6 @@
 
 namespace paramscale::study {
 
-Status write_file_atomic(const std::string& path, const std::string& text) {
-  static std::atomic<unsigned> serial{0};  // unique per thread and call, not only per process
-  const std::string tmp =
-      path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(serial++);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) return failure("cannot write " + tmp);
-  const char* p = text.data();
-  size_t left = text.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n <= 0) {
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return failure("cannot write " + tmp + " (disk full?)");
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  ::fsync(fd);
-  ::close(fd);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return failure("cannot rename " + tmp + " to " + path);
-  }
-  return {};
-}
 
 std::string Store::record_path(const std::string& key) const {
   return dir_ + "/cells/" + key + ".json";

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "util/atomic_file.h"
 #include "util/result.h"
 
 namespace paramscale::study {
@@ -38,7 +39,5 @@ class Store {
   std::string dir_;
 };
 
-// Writes text to path atomically (temp file in the same directory, fsync, rename).
-Status write_file_atomic(const std::string& path, const std::string& text);
 
 }  // namespace paramscale::study
