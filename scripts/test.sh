@@ -12,7 +12,7 @@ t_build=$(date +%s)
 ctest --test-dir build --output-on-failure -j2
 t_test=$(date +%s)
 PARAMSCALE_BUILD_DIR=$repo/build-asan scripts/build.sh -DPARAMSCALE_SANITIZE=ON -DPARAMSCALE_WITH_TORCH=OFF
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$repo/scripts/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j2
 t_asan=$(date +%s)
 echo "test.sh: install $((t_install - start)) s, build $((t_build - t_install)) s, tests $((t_test - t_build)) s, sanitizer build+tests $((t_asan - t_test)) s" >&2
