@@ -57,11 +57,7 @@ class CliArchBadInput : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(CliArchBadInput, OneLineErrorExitCode2) {
   const auto r = run_paramscale(GetParam().args);
-  EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_TRUE(r.out.empty()) << r.out;
-  ASSERT_FALSE(r.err.empty());
-  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "not one line: " << r.err;
-  EXPECT_NE(r.err.find(GetParam().message_part), std::string::npos) << r.err;
+  paramscale::test::expect_one_line_error(r, GetParam().message_part);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -179,11 +179,7 @@ class CliScaleBadInput : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(CliScaleBadInput, OneLineErrorExitCode2) {
   const auto r = run_paramscale(expand(GetParam().args));
-  EXPECT_EQ(r.exit_code, 2) << r.out;
-  EXPECT_TRUE(r.out.empty()) << r.out;
-  ASSERT_FALSE(r.err.empty());
-  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "not one line: " << r.err;
-  EXPECT_NE(r.err.find(GetParam().message_part), std::string::npos) << r.err;
+  paramscale::test::expect_one_line_error(r, GetParam().message_part);
 }
 
 INSTANTIATE_TEST_SUITE_P(

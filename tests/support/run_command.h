@@ -1,6 +1,8 @@
 // tests/support/run_command: run a shell command, capture stdout, stderr and the exit code.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -53,6 +55,16 @@ inline std::string reference_dir() {
   const std::string dir = PARAMSCALE_REFERENCE_DIR;
   std::ifstream probe(dir + "/neuralscale/README.md");
   return probe ? dir : std::string();
+}
+
+// The bad-input contract of every command: exit code 2, nothing on stdout, exactly one line on
+// stderr, and that line names the problem (contains `message_part`).
+inline void expect_one_line_error(const CommandResult& r, const std::string& message_part) {
+  EXPECT_EQ(r.exit_code, 2) << r.out;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  ASSERT_FALSE(r.err.empty());
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "not one line: " << r.err;
+  EXPECT_NE(r.err.find(message_part), std::string::npos) << r.err;
 }
 
 }  // namespace paramscale::test
