@@ -19,13 +19,16 @@ Network build_preact_resnet18(const DatasetShape& dataset, const std::vector<int
       const int mid = widths[w], out = widths[w + 1];
       const std::string p = "layer" + std::to_string(stage + 1) + "." + std::to_string(block);
       int pre = b.batch_norm(p + ".bn1", x);
+      // The block input's own width (w - 1) gated again after its BatchNorm: BN turns a zeroed
+      // channel into its bias, which the physically narrower network would not have.
+      pre = b.gate(p + ".gate0", pre, w - 1);
       pre = b.relu(p + ".relu1", pre);
       int shortcut = x;
       if (stride != 1 || in_width != out)
         shortcut = b.conv(p + ".shortcut", pre, out, 1, stride, 0, false, 1, w + 1);
       int y = b.conv(p + ".conv1", pre, mid, 3, stride, 1, false, 1, w);
-      y = b.gate(p + ".gate1", y, w);
       y = b.batch_norm(p + ".bn2", y);
+      y = b.gate(p + ".gate1", y, w);
       y = b.relu(p + ".relu2", y);
       y = b.conv(p + ".conv2", y, out, 3, 1, 1, false, 1, w + 1);
       x = b.add(p + ".add", y, shortcut);
@@ -36,6 +39,7 @@ Network build_preact_resnet18(const DatasetShape& dataset, const std::vector<int
     }
   }
   x = b.batch_norm("final.bn", x);
+  x = b.gate("final.gate", x, w - 1);
   x = b.global_avg_pool("pool", x);
   x = b.flatten("flatten", x);
   b.linear("classifier", x, dataset.classes);

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   add_report_command(app, &action);
 #ifdef PARAMSCALE_HAVE_TORCH
   add_train_command(app, &action);
+  add_search_command(app, &action);
 #endif
   // CLI11 would report a mistyped command as a missing one; name it instead.
   bool known = false;

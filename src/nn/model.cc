@@ -41,9 +41,11 @@ ModelImpl::ModelImpl(const arch::Network& net) : net_(net) {
             name, torch::nn::Linear(torch::nn::LinearOptions(l.in.c, l.out.c).bias(l.bias)));
         break;
       case Op::Gate:
-        gates_[static_cast<int>(i)] = register_buffer(name, torch::ones({l.out.c}));
+        if (gates_.count(l.width_index)) continue;  // later sites share the first site's buffer
+        gates_[l.width_index] = register_buffer(name, torch::ones({l.out.c}));
         break;
-      default: continue;
+      default:
+        continue;
     }
     ir_names_[name] = l.name;
   }
@@ -74,17 +76,39 @@ torch::Tensor ModelImpl::forward(const torch::Tensor& x) {
     const Layer& l = net_.layers[i];
     const torch::Tensor& a = l.inputs.empty() ? x : out[l.inputs[0]];
     switch (l.op) {
-      case Op::Input: out[i] = x; break;
-      case Op::Conv: out[i] = convs_[i]->forward(a); break;
-      case Op::BatchNorm: out[i] = norms_[i]->forward(a); break;
-      case Op::ReLU: out[i] = torch::relu(a); break;
-      case Op::ReLU6: out[i] = torch::hardtanh(a, 0.0, 6.0); break;
-      case Op::MaxPool: out[i] = torch::max_pool2d(a, {l.kernel, l.kernel}, {l.stride, l.stride}); break;
-      case Op::GlobalAvgPool: out[i] = torch::adaptive_avg_pool2d(a, {1, 1}); break;
-      case Op::Add: out[i] = a + out[l.inputs[1]]; break;
-      case Op::Linear: out[i] = linears_[i]->forward(a.flatten(1)); break;
-      case Op::Flatten: out[i] = a.flatten(1); break;
-      case Op::Gate: out[i] = a * gates_.at(static_cast<int>(i)).view({1, -1, 1, 1}); break;
+      case Op::Input:
+        out[i] = x;
+        break;
+      case Op::Conv:
+        out[i] = convs_[i]->forward(a);
+        break;
+      case Op::BatchNorm:
+        out[i] = norms_[i]->forward(a);
+        break;
+      case Op::ReLU:
+        out[i] = torch::relu(a);
+        break;
+      case Op::ReLU6:
+        out[i] = torch::hardtanh(a, 0.0, 6.0);
+        break;
+      case Op::MaxPool:
+        out[i] = torch::max_pool2d(a, {l.kernel, l.kernel}, {l.stride, l.stride});
+        break;
+      case Op::GlobalAvgPool:
+        out[i] = torch::adaptive_avg_pool2d(a, {1, 1});
+        break;
+      case Op::Add:
+        out[i] = a + out[l.inputs[1]];
+        break;
+      case Op::Linear:
+        out[i] = linears_[i]->forward(a.flatten(1));
+        break;
+      case Op::Flatten:
+        out[i] = a.flatten(1);
+        break;
+      case Op::Gate:
+        out[i] = a * gates_.at(l.width_index).view({1, -1, 1, 1});
+        break;
     }
     // Drop tensors no later layer reads (autograd keeps what backward needs).
     for (int in : l.inputs)
@@ -124,8 +148,8 @@ Status ModelImpl::load_weights(const arch::Weights& weights) {
   torch::NoGradGuard no_grad;
   const auto get = [&weights](const std::string& name, torch::Tensor& dst) {
     const arch::Tensor& src = weights.at(name);
-    const torch::Tensor t = torch::from_blob(const_cast<float*>(src.data.data()), src.shape,
-                                             torch::kFloat32);
+    const torch::Tensor t =
+        torch::from_blob(const_cast<float*>(src.data.data()), src.shape, torch::kFloat32);
     dst.copy_(t);
   };
   for (size_t i = 0; i < net_.layers.size(); ++i) {

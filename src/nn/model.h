@@ -3,7 +3,7 @@
 // The module walks the IR's layer list in order; every Conv / BatchNorm / Linear layer becomes a
 // registered submodule named after its IR layer with dots replaced by underscores
 // ("features.conv1.bn" -> "features_conv1_bn"); torch_name()/ir_name() map between the two.
-// Gate layers are buffers of ones (saved, moved with the module, never trained).
+// Gate layers are buffers of ones, one per width (saved, moved with the module, never trained).
 // Initialisation: VGG-11 follows the NeuralScale reference (conv Kaiming-normal fan-out with zero
 // bias, BN weight 0.5 / bias 0, Linear N(0, 0.01) with zero bias); the other families keep
 // PyTorch's default initialisation. Draws come from torch's global generator: seed it first.
@@ -32,7 +32,9 @@ class ModelImpl : public torch::nn::Module {
 
   const arch::Network& network() const { return net_; }
 
-  // Gate buffers by IR layer index (gated networks only); the layer's width_index names its width.
+  // Gate buffers by scalable-width index (gated networks only). A width gated at several places
+  // (PreAct-ResNet-18's block outputs) has one tensor used at all of them, so zeroing a channel
+  // removes it everywhere and its gradient sums every site's contribution.
   const std::map<int, torch::Tensor>& gates() const { return gates_; }
 
   // Parameters and BN running statistics, copied to CPU float32, by IR name.
@@ -51,7 +53,7 @@ class ModelImpl : public torch::nn::Module {
   std::vector<torch::nn::Conv2d> convs_;        // parallel to net_.layers (null where not a conv)
   std::vector<torch::nn::BatchNorm2d> norms_;
   std::vector<torch::nn::Linear> linears_;
-  std::map<int, torch::Tensor> gates_;          // layer index -> gate buffer
+  std::map<int, torch::Tensor> gates_;          // width index -> gate buffer
   std::vector<int> last_use_;                   // last layer index that reads each output
   std::map<std::string, std::string> ir_names_;
 };

@@ -1,8 +1,6 @@
 // The training loop; see trainer.h.
 #include "nn/trainer.h"
 
-#include <dlfcn.h>
-
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -10,24 +8,13 @@
 #include <filesystem>
 #include <sstream>
 
+#include "nn/batches.h"
 #include "nn/checkpoint.h"
 #include "nn/model.h"
 
 namespace paramscale::nn {
 
 namespace {
-// libtorch runs linear layers through the system BLAS (OpenBLAS here), which starts its own thread
-// pool: with torch's threads on top the cores are oversubscribed. Pin it to one thread where the
-// library offers openblas_set_num_threads (looked up at run time: other BLAS builds lack it).
-void limit_blas_threads() {
-  using SetThreads = void (*)(int);
-  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(1);
-}
-
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 std::vector<int> milestones_for(const TrainOptions& o) {
   if (!o.milestones.empty()) return o.milestones;
@@ -40,7 +27,8 @@ std::vector<int> milestones_for(const TrainOptions& o) {
 }
 
 // Learning rate at global step `step` (0-based) with `steps` steps per epoch.
-double lr_at(const TrainOptions& o, const std::vector<int>& milestones, int64_t step, int64_t steps) {
+double lr_at(const TrainOptions& o, const std::vector<int>& milestones, int64_t step,
+             int64_t steps) {
   const double t = static_cast<double>(step) / static_cast<double>(steps);  // epochs elapsed
   if (t < o.warmup_epochs) return o.lr * static_cast<double>(step + 1) / (o.warmup_epochs * steps);
   if (o.schedule == "cosine") {
@@ -54,84 +42,19 @@ double lr_at(const TrainOptions& o, const std::vector<int>& milestones, int64_t 
   return lr;
 }
 
-// Per-channel lookup table from uint8 to normalised float.
-std::vector<std::array<float, 256>> make_lut(const DataSplits& d) {
-  std::vector<std::array<float, 256>> lut(d.mean.size());
-  for (size_t c = 0; c < lut.size(); ++c)
-    for (int v = 0; v < 256; ++v) lut[c][v] = (v / 255.0f - d.mean[c]) / d.stddev[c];
-  return lut;
-}
-
-// Assembles normalised images idx[0..b) of `set`, with random crop (padding 4) + flip when rng.
-torch::Tensor make_batch(const ImageSet& set, const int64_t* idx, int64_t b,
-                         const std::vector<std::array<float, 256>>& lut, Rng* rng, torch::Tensor* labels) {
-  const int C = set.channels, H = set.height, W = set.width;
-  torch::Tensor x = torch::empty({b, C, H, W}, torch::kFloat32);
-  *labels = torch::empty({b}, torch::kInt64);
-  float* out = x.data_ptr<float>();
-  int64_t* lab = labels->data_ptr<int64_t>();
-  for (int64_t i = 0; i < b; ++i) {
-    const uint8_t* src = &set.pixels[idx[i] * set.sample_bytes()];
-    lab[i] = set.labels[idx[i]];
-    int dy = 4, dx = 4;
-    bool flip = false;
-    if (rng) {
-      dy = static_cast<int>(rng->below(9));
-      dx = static_cast<int>(rng->below(9));
-      flip = rng->below(2) == 1;
-    }
-    for (int c = 0; c < C; ++c) {
-      const auto& l = lut[c];
-      for (int y = 0; y < H; ++y) {
-        const int sy = y + dy - 4;
-        for (int x0 = 0; x0 < W; ++x0) {
-          const int sx = (flip ? W - 1 - x0 : x0) + dx - 4;
-          *out++ = (sy < 0 || sy >= H || sx < 0 || sx >= W) ? l[0] : l[src[(c * H + sy) * W + sx]];
-        }
-      }
-    }
-  }
-  return x;
-}
-
-double evaluate(Model& model, const ImageSet& set, const std::vector<std::array<float, 256>>& lut,
-                const torch::Device& device) {
-  if (set.size() == 0) return -1;
-  torch::NoGradGuard no_grad;
-  model->eval();
-  std::vector<int64_t> idx(static_cast<size_t>(set.size()));
-  for (int64_t i = 0; i < set.size(); ++i) idx[i] = i;
-  int64_t correct = 0;
-  for (int64_t s = 0; s < set.size(); s += 500) {
-    const int64_t b = std::min<int64_t>(500, set.size() - s);
-    torch::Tensor labels;
-    torch::Tensor x = make_batch(set, idx.data() + s, b, lut, nullptr, &labels).to(device);
-    correct += model->forward(x).argmax(1).to(torch::kCPU).eq(labels).sum().item<int64_t>();
-  }
-  return static_cast<double>(correct) / static_cast<double>(set.size());
-}
-
 std::string settings_text(const arch::Network& net, const DataSplits& d, const TrainOptions& o) {
   std::ostringstream s;
   s.precision(15);
   s << "family=" << static_cast<int>(net.family) << "\nwidths=";
   for (int w : net.widths) s << w << ',';
-  s << "\ndataset=" << d.name << "\ntrain_images=" << d.train.size() << "\nval_images=" << d.val.size()
-    << "\nepochs=" << o.epochs << "\nbatch_size=" << o.batch_size << "\nlr=" << o.lr
-    << "\nmomentum=" << o.momentum << "\nnesterov=" << o.nesterov << "\nweight_decay=" << o.weight_decay
-    << "\nschedule=" << o.schedule << "\nmilestones=";
+  s << "\ndataset=" << d.name << "\ntrain_images=" << d.train.size()
+    << "\nval_images=" << d.val.size() << "\nepochs=" << o.epochs << "\nbatch_size=" << o.batch_size
+    << "\nlr=" << o.lr << "\nmomentum=" << o.momentum << "\nnesterov=" << o.nesterov
+    << "\nweight_decay=" << o.weight_decay << "\nschedule=" << o.schedule << "\nmilestones=";
   for (int m : milestones_for(o)) s << m << ',';
   s << "\ngamma=" << o.gamma << "\nwarmup_epochs=" << o.warmup_epochs << "\naugment=" << o.augment
     << "\nseed=" << o.seed << '\n';
   return s.str();
-}
-
-std::string duration_text(double s) {
-  char buf[32];
-  const int t = static_cast<int>(s + 0.5);
-  if (t >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", t / 3600, t / 60 % 60);
-  else std::snprintf(buf, sizeof buf, "%dm%02ds", t / 60, t % 60);
-  return buf;
 }
 
 Status check_data_fits(const arch::Network& net, const DataSplits& d) {
@@ -144,7 +67,8 @@ Status check_data_fits(const arch::Network& net, const DataSplits& d) {
   if (d.classes != net.dataset.classes)
     return bad_input("dataset '" + d.name + "' has " + std::to_string(d.classes) +
                      " classes but the network has " + std::to_string(net.dataset.classes));
-  if (d.train.size() < 2) return bad_input("dataset '" + d.name + "' has fewer than 2 training images");
+  if (d.train.size() < 2)
+    return bad_input("dataset '" + d.name + "' has fewer than 2 training images");
   return {};
 }
 
@@ -152,7 +76,8 @@ Status check_data_fits(const arch::Network& net, const DataSplits& d) {
 
 Status validate(const TrainOptions& o) {
   if (o.epochs < 1) return bad_input("--epochs must be positive, got " + std::to_string(o.epochs));
-  if (o.batch_size < 2) return bad_input("--batch-size must be at least 2, got " + std::to_string(o.batch_size));
+  if (o.batch_size < 2)
+    return bad_input("--batch-size must be at least 2, got " + std::to_string(o.batch_size));
   if (!(o.lr > 0) || !std::isfinite(o.lr)) return bad_input("--lr must be a positive number");
   if (!(o.momentum >= 0 && o.momentum < 1)) return bad_input("--momentum must be in [0, 1)");
   if (o.nesterov && o.momentum == 0) return bad_input("--nesterov needs a positive --momentum");
@@ -170,23 +95,19 @@ Status validate(const TrainOptions& o) {
   return {};
 }
 
-Result<TrainSummary> train(const arch::Network& net, const DataSplits& data, const TrainOptions& o) {
+Result<TrainSummary> train(const arch::Network& net, const DataSplits& data,
+                           const TrainOptions& o) {
   if (Status s = validate(o); !s) return s.error();
   if (Status s = check_data_fits(net, data); !s) return s.error();
-  std::optional<torch::Device> device;
-  try {
-    device.emplace(o.device);
-  } catch (const std::exception&) {
-    return bad_input("unknown --device '" + o.device + "' (expected cpu or cuda[:N])");
-  }
-  if (device->is_cuda() && !torch::cuda::is_available())
-    return bad_input("--device " + o.device + ": this libtorch build or machine has no CUDA device");
+  const Result<torch::Device> device = resolve_device(o.device);
+  if (!device) return device.error();
   std::error_code ec;
   std::filesystem::create_directories(o.run_dir, ec);
   if (ec) return failure("cannot create " + o.run_dir + ": " + ec.message());
   const std::string ckpt = o.run_dir + "/checkpoint.pt";
   if (!o.resume && std::filesystem::exists(ckpt))
-    return bad_input(o.run_dir + " already holds a checkpoint: pass --resume to continue it, or choose "
+    return bad_input(o.run_dir +
+                     " already holds a checkpoint: pass --resume to continue it, or choose "
                      "another output directory");
 
   torch::set_num_threads(o.threads);
@@ -261,12 +182,13 @@ Result<TrainSummary> train(const arch::Network& net, const DataSplits& data, con
       const double eta = (st.total_seconds / epoch) * (o.epochs - epoch);
       char val[16] = "-";
       if (r.val_accuracy >= 0) std::snprintf(val, sizeof val, "%.2f%%", 100 * r.val_accuracy);
-      std::fprintf(stderr,
-                   "epoch %d/%d  lr %.4g  loss %.4f  train %.2f%%  val %s  test %.2f%%  %.0f img/s  "
-                   "elapsed %s  eta %s\n",
-                   epoch, o.epochs, lr, r.train_loss, 100 * r.train_accuracy, val,
-                   100 * r.test_accuracy, r.images_per_second, duration_text(r.elapsed_seconds).c_str(),
-                   duration_text(eta).c_str());
+      std::fprintf(
+          stderr,
+          "epoch %d/%d  lr %.4g  loss %.4f  train %.2f%%  val %s  test %.2f%%  %.0f img/s  "
+          "elapsed %s  eta %s\n",
+          epoch, o.epochs, lr, r.train_loss, 100 * r.train_accuracy, val, 100 * r.test_accuracy,
+          r.images_per_second, duration_text(r.elapsed_seconds).c_str(),
+          duration_text(eta).c_str());
     }
     if (o.stop_after == epoch && epoch < o.epochs) break;
   }

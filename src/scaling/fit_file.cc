@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "util/atomic_file.h"
+
 namespace paramscale::scaling {
 
 namespace {
@@ -127,17 +129,7 @@ std::string fit_json(const FitFile& fit) {
 }
 
 Status write_fit_file(const std::string& path, const FitFile& fit) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << fit_json(fit);
-    if (!out.flush()) return bad_input("cannot write fit file '" + path + "'");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return bad_input("cannot write fit file '" + path + "'");
-  }
-  return {};
+  return write_file_atomic(path, fit_json(fit));
 }
 
 Result<PowerLaws> select_iteration(const FitFile& fit, int k, arch::Family family,

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/atomic_file.h"
+
 namespace paramscale::scaling {
 
 namespace {
@@ -115,10 +117,7 @@ Status write_trace(const std::string& path, const Trace& trace) {
     if (with_tau) s << ',' << trace.tau[r];
     s << '\n';
   }
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << s.str();
-  if (!out.flush()) return bad_input("cannot write trace file '" + path + "'");
-  return {};
+  return write_file_atomic(path, s.str());
 }
 
 }  // namespace paramscale::scaling

@@ -97,7 +97,7 @@ TEST(Model, GatesAreUntrainedBuffersOfOnes) {
   EXPECT_EQ(params, arch::param_count(net));
   const torch::Tensor x = torch::randn({2, 3, 32, 32});
   const torch::Tensor before = m->forward(x);
-  m->gates().begin()->second.zero_();
+  m->gates().begin()->second.zero_();  // width 0
   EXPECT_FALSE(torch::allclose(before, m->forward(x)));
 }
 

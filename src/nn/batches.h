@@ -1,0 +1,43 @@
+// nn/batches: what the trainer and the search share — normalised (optionally augmented) minibatches
+// from uint8 images, accuracy over a whole set, thread settings and progress formatting.
+// Includes torch: internal to nn/.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <array>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "nn/dataset.h"
+#include "nn/model.h"
+
+namespace paramscale::nn {
+
+// libtorch runs linear layers through the system BLAS (OpenBLAS here), which starts its own thread
+// pool: with torch's threads on top the cores are oversubscribed. Pins it to one thread where the
+// library offers openblas_set_num_threads (looked up at run time: other BLAS builds lack it).
+void limit_blas_threads();
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t);
+std::string duration_text(double seconds);  // "4m05s", "1h02m"
+
+// "cpu", "cuda" or "cuda:N", checked against this libtorch build and machine.
+Result<torch::Device> resolve_device(const std::string& name);
+
+// Per-channel lookup table from a uint8 pixel to its normalised float.
+using PixelLut = std::vector<std::array<float, 256>>;
+PixelLut make_lut(const DataSplits& data);
+
+// Images idx[0..b) of `set` as an N x C x H x W float batch, with random crop (padding 4) and
+// horizontal flip drawn from rng when rng is not null; their labels go to *labels.
+torch::Tensor make_batch(const ImageSet& set, const int64_t* idx, int64_t b, const PixelLut& lut,
+                         Rng* rng, torch::Tensor* labels);
+
+// Top-1 accuracy of the model (eval mode) on the whole set; -1 for an empty set.
+double evaluate(Model& model, const ImageSet& set, const PixelLut& lut,
+                const torch::Device& device);
+
+}  // namespace paramscale::nn
