@@ -66,45 +66,65 @@ int run_train(TrainArgs a) {
   const nn::TrainSummary s = unwrap(nn::train(net, data, o));
   write_json(o.run_dir + "/arch.json", arch_json);
   if (!s.finished) {
-    std::printf("stopped after epoch %d of %d (--stop-after); continue with --resume\n", s.epochs_done,
-                o.epochs);
+    std::printf("stopped after epoch %d of %d (--stop-after); continue with --resume\n",
+                s.epochs_done, o.epochs);
     return 0;
   }
-  nlohmann::json settings = {
-      {"model", arch::family_name(family)}, {"dataset", a.net.dataset},
-      {"budget", rn.budget_text}, {"method", a.net.method}, {"fit", a.net.fit},
-      {"widths", rn.widths}, {"data_dir", a.data.data_dir}, {"subset", a.data.subset},
-      {"val", a.data.val}, {"train_images", data.train.size()}, {"val_images", data.val.size()},
-      {"test_images", data.test.size()}, {"epochs", o.epochs}, {"batch_size", o.batch_size},
-      {"lr", o.lr}, {"momentum", o.momentum}, {"nesterov", o.nesterov},
-      {"weight_decay", o.weight_decay}, {"schedule", o.schedule}, {"milestones", o.milestones},
-      {"gamma", o.gamma}, {"warmup_epochs", o.warmup_epochs}, {"augment", o.augment},
-      {"seed", o.seed}, {"threads", o.threads}, {"device", o.device}};
+  nlohmann::json settings = {{"model", arch::family_name(family)},
+                             {"dataset", a.net.dataset},
+                             {"budget", rn.budget_text},
+                             {"method", a.net.method},
+                             {"fit", a.net.fit},
+                             {"widths", rn.widths},
+                             {"data_dir", a.data.data_dir},
+                             {"subset", a.data.subset},
+                             {"test_subset", a.data.test_subset},
+                             {"val", a.data.val},
+                             {"train_images", data.train.size()},
+                             {"val_images", data.val.size()},
+                             {"test_images", data.test.size()},
+                             {"epochs", o.epochs},
+                             {"batch_size", o.batch_size},
+                             {"lr", o.lr},
+                             {"momentum", o.momentum},
+                             {"nesterov", o.nesterov},
+                             {"weight_decay", o.weight_decay},
+                             {"schedule", o.schedule},
+                             {"milestones", o.milestones},
+                             {"gamma", o.gamma},
+                             {"warmup_epochs", o.warmup_epochs},
+                             {"augment", o.augment},
+                             {"seed", o.seed},
+                             {"threads", o.threads},
+                             {"device", o.device}};
   nlohmann::json hist = nlohmann::json::array();
   for (const auto& r : s.history)
-    hist.push_back({{"epoch", r.epoch}, {"test_accuracy", r.test_accuracy},
-                    {"val_accuracy", r.val_accuracy < 0 ? nlohmann::json() : nlohmann::json(r.val_accuracy)},
-                    {"train_loss", r.train_loss}, {"images_per_second", r.images_per_second}});
-  write_json(o.run_dir + "/summary.json",
-             {{"schema", "paramscale.train.summary/1"},
-              {"paramscale_version", PARAMSCALE_VERSION},
-              {"final_test_accuracy", s.final_test_accuracy},
-              {"best_test_accuracy", s.best_test_accuracy},
-              {"best_epoch", s.best_epoch},
-              {"best_selected_by", s.best_selected_by},
-              {"images_per_second", s.images_per_second},
-              {"train_seconds", s.train_seconds},
-              {"eval_seconds", s.eval_seconds},
-              {"total_seconds", s.total_seconds},
-              {"epochs_done", s.epochs_done},
-              {"resumed_from_epoch", s.resumed_from_epoch},
-              {"parameters", s.parameters},
-              {"settings", settings},
-              {"epochs", hist}});
-  std::printf("test accuracy %.2f%% final, %.2f%% best (epoch %d, selected by %s); %.0f img/s; "
-              "%.0f s; %s\n",
-              100 * s.final_test_accuracy, 100 * s.best_test_accuracy, s.best_epoch,
-              s.best_selected_by.c_str(), s.images_per_second, s.total_seconds, o.run_dir.c_str());
+    hist.push_back(
+        {{"epoch", r.epoch},
+         {"test_accuracy", r.test_accuracy},
+         {"val_accuracy", r.val_accuracy < 0 ? nlohmann::json() : nlohmann::json(r.val_accuracy)},
+         {"train_loss", r.train_loss},
+         {"images_per_second", r.images_per_second}});
+  write_json(o.run_dir + "/summary.json", {{"schema", "paramscale.train.summary/1"},
+                                           {"paramscale_version", PARAMSCALE_VERSION},
+                                           {"final_test_accuracy", s.final_test_accuracy},
+                                           {"best_test_accuracy", s.best_test_accuracy},
+                                           {"best_epoch", s.best_epoch},
+                                           {"best_selected_by", s.best_selected_by},
+                                           {"images_per_second", s.images_per_second},
+                                           {"train_seconds", s.train_seconds},
+                                           {"eval_seconds", s.eval_seconds},
+                                           {"total_seconds", s.total_seconds},
+                                           {"epochs_done", s.epochs_done},
+                                           {"resumed_from_epoch", s.resumed_from_epoch},
+                                           {"parameters", s.parameters},
+                                           {"settings", settings},
+                                           {"epochs", hist}});
+  std::printf(
+      "test accuracy %.2f%% final, %.2f%% best (epoch %d, selected by %s); %.0f img/s; "
+      "%.0f s; %s\n",
+      100 * s.final_test_accuracy, 100 * s.best_test_accuracy, s.best_epoch,
+      s.best_selected_by.c_str(), s.images_per_second, s.total_seconds, o.run_dir.c_str());
   return 0;
 }
 
@@ -132,15 +152,19 @@ void add_train_command(CLI::App& app, Action* action) {
                   "multistep epochs, e.g. 100,200,250 (default: 1/3, 2/3, 5/6 of --epochs)");
   cmd->add_option("--gamma", o.gamma, "multistep factor")->capture_default_str();
   cmd->add_option("--warmup", o.warmup_epochs, "linear warm-up epochs")->capture_default_str();
-  cmd->add_option("--augment", a->augment, "auto|on|off: random crop (pad 4) + flip; auto = on for CIFAR")
+  cmd->add_option("--augment", a->augment,
+                  "auto|on|off: random crop (pad 4) + flip; auto = on for CIFAR")
       ->capture_default_str();
   cmd->add_option("--subset", a->data.subset, "train on this many images (0: all)");
+  cmd->add_option("--test-subset", a->data.test_subset,
+                  "evaluate on this many test images, a fixed seed-independent sample (0: all)");
   cmd->add_option("--val", a->data.val, "hold out this many training images for validation");
   cmd->add_option("--threads,-t", a->threads, "threads (0: every core)")->capture_default_str();
   cmd->add_option("--seed", o.seed, "random seed")->capture_default_str();
   cmd->add_option("--device", o.device, "cpu|cuda[:N]")->capture_default_str();
   cmd->add_flag("--resume", o.resume, "continue the run in -o from its checkpoint");
-  cmd->add_option("--stop-after", o.stop_after, "stop after this epoch as if killed (tests --resume)");
+  cmd->add_option("--stop-after", o.stop_after,
+                  "stop after this epoch as if killed (tests --resume)");
   cmd->add_flag("--quiet,-q", a->quiet, "no per-epoch progress on stderr");
   cmd->add_option("-o,--output", o.run_dir, "run directory")->required();
   cmd->callback([a, action] { *action = [a] { return run_train(*a); }; });

@@ -15,10 +15,11 @@
 
 namespace paramscale::nn {
 
-// libtorch runs linear layers through the system BLAS (OpenBLAS here), which starts its own thread
-// pool: with torch's threads on top the cores are oversubscribed. Pins it to one thread where the
-// library offers openblas_set_num_threads (looked up at run time: other BLAS builds lack it).
-void limit_blas_threads();
+// Before any math: libtorch runs linear layers through the system BLAS (OpenBLAS here), which
+// starts its own thread pool; with torch's threads on top the cores are oversubscribed, so it is
+// pinned to one thread where the library offers openblas_set_num_threads (looked up at run time:
+// other BLAS builds lack it). Denormal floats are flushed to zero (see batches.cc).
+void set_up_cpu_math();
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t);

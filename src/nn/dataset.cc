@@ -33,7 +33,8 @@ ImageSet zero_pad(const ImageSet& in, int pad) {
     for (int c = 0; c < in.channels; ++c)
       for (int y = 0; y < in.height; ++y) {
         const uint8_t* src = &in.pixels[((i * in.channels + c) * in.height + y) * in.width];
-        uint8_t* dst = &out.pixels[((i * out.channels + c) * out.height + y + pad) * out.width + pad];
+        uint8_t* dst =
+            &out.pixels[((i * out.channels + c) * out.height + y + pad) * out.width + pad];
         std::copy(src, src + in.width, dst);
       }
   return out;
@@ -115,26 +116,33 @@ bool exists(const std::string& path) { return static_cast<bool>(std::ifstream(pa
 
 Result<DataSplits> load_cifar(const std::string& dir_flag, bool hundred) {
   if (dir_flag.empty())
-    return bad_input(std::string("--data-dir is required for ") + (hundred ? "cifar100" : "cifar10") +
+    return bad_input(std::string("--data-dir is required for ") +
+                     (hundred ? "cifar100" : "cifar10") +
                      " (the folder with the binary-format files)");
   const std::string sub = hundred ? "/cifar-100-binary" : "/cifar-10-batches-bin";
   const std::string first = hundred ? "/train.bin" : "/data_batch_1.bin";
-  const std::string dir = !exists(dir_flag + first) && exists(dir_flag + sub + first) ? dir_flag + sub : dir_flag;
+  const std::string dir =
+      !exists(dir_flag + first) && exists(dir_flag + sub + first) ? dir_flag + sub : dir_flag;
   DataSplits d;
   d.classes = hundred ? 100 : 10;
   d.augment_default = true;
-  d.mean = hundred ? std::vector<float>{0.5071f, 0.4865f, 0.4409f} : std::vector<float>{0.4914f, 0.4822f, 0.4465f};
-  d.stddev = hundred ? std::vector<float>{0.2673f, 0.2564f, 0.2762f} : std::vector<float>{0.2470f, 0.2435f, 0.2616f};
+  d.mean = hundred ? std::vector<float>{0.5071f, 0.4865f, 0.4409f}
+                   : std::vector<float>{0.4914f, 0.4822f, 0.4465f};
+  d.stddev = hundred ? std::vector<float>{0.2673f, 0.2564f, 0.2762f}
+                     : std::vector<float>{0.2470f, 0.2435f, 0.2616f};
   std::vector<std::string> train_files;
-  if (hundred) train_files = {"/train.bin"};
-  else for (int i = 1; i <= 5; ++i) train_files.push_back("/data_batch_" + std::to_string(i) + ".bin");
+  if (hundred)
+    train_files = {"/train.bin"};
+  else
+    for (int i = 1; i <= 5; ++i) train_files.push_back("/data_batch_" + std::to_string(i) + ".bin");
   const int label_bytes = hundred ? 2 : 1;
   for (const auto& f : train_files) {
     auto part = read_cifar_file(dir + f, label_bytes, d.classes);
     if (!part) return part.error();
     if (Status s = append(d.train, std::move(*part)); !s) return s.error();
   }
-  auto test = read_cifar_file(dir + (hundred ? "/test.bin" : "/test_batch.bin"), label_bytes, d.classes);
+  auto test =
+      read_cifar_file(dir + (hundred ? "/test.bin" : "/test_batch.bin"), label_bytes, d.classes);
   if (!test) return test.error();
   d.test = std::move(*test);
   return d;
@@ -145,6 +153,8 @@ Result<DataSplits> load_cifar(const std::string& dir_flag, bool hundred) {
 Result<DataSplits> load_dataset(const DataOptions& o) {
   if (o.subset < 0) return bad_input("--subset must be positive, got " + std::to_string(o.subset));
   if (o.val < 0) return bad_input("--val must not be negative, got " + std::to_string(o.val));
+  if (o.test_subset < 0)
+    return bad_input("--test-subset must be positive, got " + std::to_string(o.test_subset));
   Result<DataSplits> r = bad_input("unknown dataset '" + o.dataset +
                                    "' (expected fashion-mnist, cifar10, cifar100 or synthetic)");
   if (o.dataset == "fashion-mnist") {
@@ -160,8 +170,9 @@ Result<DataSplits> load_dataset(const DataOptions& o) {
     d.test = synthetic_images(o.synthetic_test, 10, o.seed, 1);
     r = std::move(d);
   } else if (o.dataset == "tinyimagenet") {
-    return bad_input("dataset 'tinyimagenet' cannot be read yet (fashion-mnist, cifar10, cifar100 "
-                     "and synthetic can)");
+    return bad_input(
+        "dataset 'tinyimagenet' cannot be read yet (fashion-mnist, cifar10, cifar100 "
+        "and synthetic can)");
   }
   if (!r) return r;
   DataSplits& d = *r;
@@ -181,6 +192,14 @@ Result<DataSplits> load_dataset(const DataOptions& o) {
     d.val = take(d.train, idx, 0, v);
     d.val.channels = d.train.channels;
     d.train = take(d.train, idx, v, end);
+  }
+  if (o.test_subset > 0) {
+    if (o.test_subset > d.test.size())
+      return bad_input("--test-subset " + std::to_string(o.test_subset) + " is larger than the " +
+                       std::to_string(d.test.size()) + " test images");
+    Rng rng{0x7E57ull};  // not the run's seed: every run of a study evaluates the same images
+    const auto idx = permutation(d.test.size(), rng);
+    d.test = take(d.test, idx, 0, static_cast<size_t>(o.test_subset));
   }
   return r;
 }

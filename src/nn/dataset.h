@@ -40,6 +40,7 @@ struct DataOptions {
   std::string dataset = "fashion-mnist";  // fashion-mnist | cifar10 | cifar100 | synthetic
   std::string data_dir;                   // empty: the default location (Fashion-MNIST only)
   int64_t subset = 0;                     // >0: keep this many training images (after the val split)
+  int64_t test_subset = 0;                // >0: keep this many test images, the same ones for every seed
   int64_t val = 0;                        // images held out of the training set for validation
   uint64_t seed = 0;                      // drives the split and the synthetic data
   int64_t synthetic_train = 512, synthetic_test = 256;

@@ -111,7 +111,7 @@ Result<TrainSummary> train(const arch::Network& net, const DataSplits& data,
                      "another output directory");
 
   torch::set_num_threads(o.threads);
-  limit_blas_threads();
+  set_up_cpu_math();
   torch::manual_seed(o.seed);
   Model model(net);
   model->to(*device);

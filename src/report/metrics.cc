@@ -74,12 +74,14 @@ Metrics compute_metrics(const std::vector<nlohmann::json>& records) {
     p.runtime = c.value("runtime", "");
     p.threads = c.value("threads", 0);
     p.opt_level = c.value("opt_level", "");
+    p.dataset = c.value("dataset", "");
     p.widths = r.value("widths", std::vector<int>{});
     const auto params = number(r, "analysis", "params");
     const auto median = number(r, "latency_ms", "median");
     const auto memory = number(r, "memory", "runtime_bytes");
     if (!params || !median || !memory || *params <= 0) {
-      out.problems.push_back(r.value("key", "?") + ": lacks params, latency_ms.median or memory.runtime_bytes; left out");
+      out.problems.push_back(r.value("key", "?") +
+                             ": lacks params, latency_ms.median or memory.runtime_bytes; left out");
       continue;
     }
     p.params = *params;
@@ -101,7 +103,8 @@ Metrics compute_metrics(const std::vector<nlohmann::json>& records) {
   }
   for (auto& [k, ps] : groups) out.points.push_back(average(ps));
 
-  std::map<std::tuple<std::string, std::string, int, std::string>, std::vector<Comparison>> by_model;
+  std::map<std::tuple<std::string, std::string, int, std::string>, std::vector<Comparison>>
+      by_model;
   for (const Point& u : out.points) {
     if (u.method != "uniform") continue;
     for (const Point& n : out.points) {
@@ -115,8 +118,14 @@ Metrics compute_metrics(const std::vector<nlohmann::json>& records) {
     }
   }
   for (const auto& [k, cs] : by_model) {
-    Headline h{std::get<0>(k), std::get<1>(k), std::get<3>(k), std::get<2>(k),
-               static_cast<int>(cs.size()), std::nullopt, 0, 0};
+    Headline h{std::get<0>(k),
+               std::get<1>(k),
+               std::get<3>(k),
+               std::get<2>(k),
+               static_cast<int>(cs.size()),
+               std::nullopt,
+               0,
+               0};
     double apm = 0;
     bool all_apm = true;
     for (const auto& c : cs) {

@@ -16,6 +16,7 @@ namespace paramscale::report {
 
 struct Point {
   std::string model, method, budget, runtime, opt_level;
+  std::string dataset;  // the input shape's preset (cifar10, fashion-mnist, ...)
   int threads = 0;
   int seeds = 0;
   std::vector<int> widths;

@@ -6,10 +6,13 @@
 #include <map>
 #include <set>
 
+#include "arch/analysis.h"
+#include "arch/families.h"
 #include "report/document.h"
 #include "report/environment.h"
 #include "report/metrics.h"
 #include "report/plots.h"
+#include "report/provenance.h"
 #include "study/store.h"
 
 namespace paramscale::report {
@@ -110,6 +113,37 @@ void plot(Document& doc, const std::string& out_dir, const std::string& file, co
   doc.plot(spec.title, "plots/" + file, *svg);
 }
 
+// Per-layer output bytes (batch 1, fp32) of both networks of a comparison, from the IR: where the
+// runtime memory and the latency go, layer by layer.
+void activation_plot(Document& doc, const std::string& out_dir, const Comparison& c,
+                     const std::string& file, std::vector<std::string>& problems) {
+  const auto family = arch::family_from_name(c.model);
+  const auto dataset =
+      arch::dataset_preset(c.uniform.dataset.empty() ? "cifar10" : c.uniform.dataset);
+  if (!family.ok() || !dataset.ok()) return;
+  std::vector<Series> series;
+  std::string peaks;
+  for (const Point* p : {&c.uniform, &c.neuralscale}) {
+    const auto net = arch::build_network(*family, *dataset, p->widths);
+    if (!net.ok()) {
+      problems.push_back(c.model + " " + c.budget + ": " + net.error().message);
+      return;
+    }
+    const arch::Analysis a = arch::analyze(*net);
+    Series s{p == &c.uniform ? "uniform" : "NeuralScale", {}, true};
+    for (size_t i = 0; i < a.layers.size(); ++i)
+      if (a.layers[i].activation_bytes > 0)
+        s.xy.emplace_back(i, a.layers[i].activation_bytes / 1024.0);
+    series.push_back(s);
+    peaks += (peaks.empty() ? "" : ", ") + s.title + " " + num(a.peak_activation_bytes / 1e6, 2) +
+             " MB at " + net->layers[a.peak_layer].name;
+  }
+  plot(doc, out_dir, file,
+       {"Output bytes per layer, " + c.model + " at " + c.budget + " (peak live: " + peaks + ")",
+        "layer index (execution order)", "output KiB (batch 1, fp32)", false, series},
+       problems);
+}
+
 void plot_sections(Document& doc, const Metrics& m, const std::string& out_dir,
                    std::vector<std::string>& problems) {
   doc.heading("Plots");
@@ -175,6 +209,7 @@ void plot_sections(Document& doc, const Metrics& m, const std::string& out_dir,
           false,
           {u, n}},
          problems);
+    activation_plot(doc, out_dir, c, "activations_" + file.substr(7), problems);
   }
 }
 }  // namespace
@@ -213,6 +248,7 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
   std::vector<std::string> plot_problems;
   plot_sections(doc, m, out_dir, plot_problems);
   sum.problems.insert(sum.problems.end(), plot_problems.begin(), plot_problems.end());
+  provenance_section(doc, dirs);
   environment_section(doc, records);
   if (!sum.problems.empty()) {
     doc.heading("Problems");

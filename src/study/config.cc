@@ -13,9 +13,12 @@ Result<StudyConfig> preset(const std::string& name) {
   StudyConfig c;
   c.name = name;
   if (name == "quick") {
-    // README main job: VGG-11 on Fashion-MNIST, short training on a subset, ORT with all cores.
+    // README main job: VGG-11 on Fashion-MNIST, NeuralScale widths from a short search of its
+    // own, short training on a subset, ORT with all cores; sized to finish in under 20 minutes
+    // on a 2-core machine (README).
     c.train.epochs = 2;
-    c.train.subset = 10000;
+    c.train.subset = 5000;
+    c.train.test_subset = 2000;
     return c;
   }
   if (name == "paper") {
@@ -54,39 +57,62 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
     c = *p;
   }
   static const std::vector<std::string> known = {
-      "preset", "name", "dataset", "models", "methods", "budgets", "runtimes", "threads",
-      "opt_levels", "seeds", "fits", "count", "train", "bench"};
+      "preset",     "name",  "dataset", "models", "methods", "budgets", "runtimes", "threads",
+      "opt_levels", "seeds", "fits",    "count",  "train",   "search",  "bench"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(known.begin(), known.end(), it.key()) == known.end())
       return bad_input("unknown config field '" + it.key() + "'");
-  for (Status s : {take(j, "name", c.name), take(j, "dataset", c.dataset), take(j, "models", c.models),
-                   take(j, "methods", c.methods), take(j, "budgets", c.budgets),
-                   take(j, "runtimes", c.runtimes), take(j, "threads", c.threads),
-                   take(j, "opt_levels", c.opt_levels), take(j, "seeds", c.seeds),
-                   take(j, "fits", c.fits), take(j, "count", c.count)})
+  for (Status s : {take(j, "name", c.name), take(j, "dataset", c.dataset),
+                   take(j, "models", c.models), take(j, "methods", c.methods),
+                   take(j, "budgets", c.budgets), take(j, "runtimes", c.runtimes),
+                   take(j, "threads", c.threads), take(j, "opt_levels", c.opt_levels),
+                   take(j, "seeds", c.seeds), take(j, "fits", c.fits), take(j, "count", c.count)})
     if (!s.ok()) return s.error();
   if (j.contains("train")) {
     const auto& t = j["train"];
     if (!t.is_object()) return bad_input("config field 'train' must be an object");
-    for (Status s : {take(t, "enabled", c.train.enabled), take(t, "epochs", c.train.epochs),
-                     take(t, "subset", c.train.subset), take(t, "batch_size", c.train.batch_size),
-                     take(t, "lr", c.train.lr), take(t, "momentum", c.train.momentum),
-                     take(t, "schedule", c.train.schedule), take(t, "data_dir", c.train.data_dir)})
+    for (Status s :
+         {take(t, "enabled", c.train.enabled), take(t, "epochs", c.train.epochs),
+          take(t, "subset", c.train.subset), take(t, "batch_size", c.train.batch_size),
+          take(t, "lr", c.train.lr), take(t, "momentum", c.train.momentum),
+          take(t, "schedule", c.train.schedule), take(t, "test_subset", c.train.test_subset),
+          take(t, "data_dir", c.train.data_dir)})
       if (!s.ok()) return s.error();
+  }
+  if (j.contains("search")) {
+    const auto& t = j["search"];
+    if (!t.is_object()) return bad_input("config field 'search' must be an object");
+    SearchSettings& z = c.search;
+    for (Status s : {take(t, "enabled", z.enabled), take(t, "subset", z.subset),
+                     take(t, "batch_size", z.batch_size), take(t, "warmup", z.warmup),
+                     take(t, "prune_fraction", z.prune_fraction), take(t, "frequency", z.frequency),
+                     take(t, "iterations", z.iterations)})
+      if (!s.ok()) return s.error();
+    if (z.subset < 0 || z.batch_size < 2 || z.warmup < 0 || z.prune_fraction < 0 ||
+        z.prune_fraction >= 1 || z.frequency < 1 || z.iterations < 1)
+      return bad_input(
+          "config 'search' needs subset >= 0, batch_size >= 2, warmup >= 0, "
+          "0 <= prune_fraction < 1, frequency >= 1, iterations >= 1");
   }
   if (j.contains("bench")) {
     const auto& b = j["bench"];
     if (!b.is_object()) return bad_input("config field 'bench' must be an object");
-    for (Status s : {take(b, "warmup_runs", c.bench.warmup_runs), take(b, "min_runs", c.bench.min_runs),
-                     take(b, "min_seconds", c.bench.min_seconds), take(b, "batch", c.bench.batch)})
+    for (Status s :
+         {take(b, "warmup_runs", c.bench.warmup_runs), take(b, "min_runs", c.bench.min_runs),
+          take(b, "min_seconds", c.bench.min_seconds), take(b, "batch", c.bench.batch)})
       if (!s.ok()) return s.error();
   }
   for (const auto* list : {&c.models, &c.methods, &c.budgets, &c.runtimes, &c.opt_levels})
-    if (list->empty()) return bad_input("config has an empty list (models, methods, budgets, runtimes or opt_levels)");
-  if (c.threads.empty() || c.seeds.empty()) return bad_input("config has an empty threads or seeds list");
-  if (c.train.epochs < 1 || c.train.batch_size < 1 || c.train.subset < 0)
-    return bad_input("config 'train' needs epochs >= 1, batch_size >= 1, subset >= 0");
-  if (c.bench.min_runs < 1 || c.bench.batch < 1 || c.bench.min_seconds < 0 || c.bench.warmup_runs < 0)
+    if (list->empty())
+      return bad_input(
+          "config has an empty list (models, methods, budgets, runtimes or opt_levels)");
+  if (c.threads.empty() || c.seeds.empty())
+    return bad_input("config has an empty threads or seeds list");
+  if (c.train.epochs < 1 || c.train.batch_size < 1 || c.train.subset < 0 || c.train.test_subset < 0)
+    return bad_input(
+        "config 'train' needs epochs >= 1, batch_size >= 1, subset >= 0, test_subset >= 0");
+  if (c.bench.min_runs < 1 || c.bench.batch < 1 || c.bench.min_seconds < 0 ||
+      c.bench.warmup_runs < 0)
     return bad_input("config 'bench' needs min_runs >= 1, batch >= 1, min_seconds >= 0");
   return c;
 }
@@ -102,15 +128,40 @@ Result<StudyConfig> read_config(const std::string& path) {
 }
 
 nlohmann::json to_json(const StudyConfig& c) {
-  return {{"name", c.name}, {"dataset", c.dataset}, {"models", c.models}, {"methods", c.methods},
-          {"budgets", c.budgets}, {"runtimes", c.runtimes}, {"threads", c.threads},
-          {"opt_levels", c.opt_levels}, {"seeds", c.seeds}, {"fits", c.fits}, {"count", c.count},
-          {"train", {{"enabled", c.train.enabled}, {"epochs", c.train.epochs},
-                     {"subset", c.train.subset}, {"batch_size", c.train.batch_size},
-                     {"lr", c.train.lr}, {"momentum", c.train.momentum},
-                     {"schedule", c.train.schedule}, {"data_dir", c.train.data_dir}}},
-          {"bench", {{"warmup_runs", c.bench.warmup_runs}, {"min_runs", c.bench.min_runs},
-                     {"min_seconds", c.bench.min_seconds}, {"batch", c.bench.batch}}}};
+  return {{"name", c.name},
+          {"dataset", c.dataset},
+          {"models", c.models},
+          {"methods", c.methods},
+          {"budgets", c.budgets},
+          {"runtimes", c.runtimes},
+          {"threads", c.threads},
+          {"opt_levels", c.opt_levels},
+          {"seeds", c.seeds},
+          {"fits", c.fits},
+          {"count", c.count},
+          {"train",
+           {{"enabled", c.train.enabled},
+            {"epochs", c.train.epochs},
+            {"subset", c.train.subset},
+            {"batch_size", c.train.batch_size},
+            {"lr", c.train.lr},
+            {"momentum", c.train.momentum},
+            {"schedule", c.train.schedule},
+            {"test_subset", c.train.test_subset},
+            {"data_dir", c.train.data_dir}}},
+          {"search",
+           {{"enabled", c.search.enabled},
+            {"subset", c.search.subset},
+            {"batch_size", c.search.batch_size},
+            {"warmup", c.search.warmup},
+            {"prune_fraction", c.search.prune_fraction},
+            {"frequency", c.search.frequency},
+            {"iterations", c.search.iterations}}},
+          {"bench",
+           {{"warmup_runs", c.bench.warmup_runs},
+            {"min_runs", c.bench.min_runs},
+            {"min_seconds", c.bench.min_seconds},
+            {"batch", c.bench.batch}}}};
 }
 
 }  // namespace paramscale::study

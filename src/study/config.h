@@ -17,12 +17,26 @@ namespace paramscale::study {
 struct TrainSettings {
   bool enabled = true;  // false: deployment-only (seeded weights, accuracy "not trained")
   int epochs = 2;
-  int subset = 0;       // training images (0 = all)
+  int subset = 0;  // training images (0 = all)
   int batch_size = 128;
   double lr = 0.05;
   double momentum = 0.9;            // short runs: not the paper's 0.5
   std::string schedule = "cosine";  // multistep | cosine
-  std::string data_dir; // CIFAR data; empty = the dataset's default location
+  int test_subset = 0;   // test images evaluated (0 = all); the same images for every cell
+  std::string data_dir;  // CIFAR data; empty = the dataset's default location
+};
+
+// The NeuralScale search a study runs itself for a model that needs a fit and has none given
+// (only when training is enabled: the search trains). Defaults are a CPU-sized search; the
+// paper's are iterations 15, warmup 10, k 10 per 50 minibatches on the whole training set.
+struct SearchSettings {
+  bool enabled = true;
+  int subset = 3000;
+  int batch_size = 64;
+  double warmup = 1;
+  double prune_fraction = 0.05;  // of live channels per pruning step
+  int frequency = 5;             // minibatches between pruning steps
+  int iterations = 1;
 };
 
 struct BenchSettings {
@@ -45,6 +59,7 @@ struct StudyConfig {
   std::map<std::string, std::string> fits;  // model -> NeuralScale fit file
   std::string count = "true";
   TrainSettings train;
+  SearchSettings search;
   BenchSettings bench;
 };
 

@@ -4,10 +4,11 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -46,6 +47,8 @@ struct Context {
   std::string dir;
   std::string exe;
   Store store;
+  std::map<std::string, std::string>
+      fits;  // model -> NeuralScale fit: the config's or our search's
 };
 
 // A stage's child process; a failure names the log to read.
@@ -55,7 +58,8 @@ Status stage(const Context& ctx, const std::string& key, const std::string& name
   const std::string log = ctx.dir + "/logs/" + key + "." + name + ".log";
   const int rc = run_process(args, log, stdout_path);
   if (rc != 0)
-    return failure(name + " failed for " + key + " (exit " + std::to_string(rc) + "; see " + log + ")");
+    return failure(name + " failed for " + key + " (exit " + std::to_string(rc) + "; see " + log +
+                   ")");
   return {};
 }
 
@@ -74,12 +78,14 @@ Result<std::vector<int>> widths_for(const Context& ctx, const Cell& cell) {
       if (!count.ok()) return count.error();
       auto s = scaling::scale_uniform(*family, *dataset, *budget, *count);
       if (!s.ok()) return s.error();
-      nlohmann::json j = {{"widths", s->widths}, {"params", s->params},
-                          {"target_params", s->target_params}, {"relative_error", s->relative_error}};
+      nlohmann::json j = {{"widths", s->widths},
+                          {"params", s->params},
+                          {"target_params", s->target_params},
+                          {"relative_error", s->relative_error}};
       if (Status w = write_file_atomic(path, j.dump(2)); !w.ok()) return w.error();
     } else {
-      const auto fit = ctx.config.fits.find(cell.model);
-      if (fit == ctx.config.fits.end())
+      const auto fit = ctx.fits.find(cell.model);
+      if (fit == ctx.fits.end())
         return bad_input("no NeuralScale fit for " + cell.model + " (set fits." + cell.model +
                          " in the study config)");
       const std::string tmp = path + ".out";
@@ -97,23 +103,98 @@ Result<std::vector<int>> widths_for(const Context& ctx, const Cell& cell) {
   return (*j)["widths"].get<std::vector<int>>();
 }
 
+std::string duration(double s) {
+  char buf[32];
+  if (s < 60)
+    std::snprintf(buf, sizeof buf, "%.0fs", s);
+  else if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(s) / 3600,
+                  (static_cast<int>(s) % 3600) / 60);
+  return buf;
+}
+
+// The study's own NeuralScale search for a model without a given fit, in STUDY/search/<model>/
+// (resumed when a killed study left it unfinished); returns its fit file.
+Result<std::string> search_fit(const Context& ctx, const std::string& model) {
+  const StudyConfig& c = ctx.config;
+  const SearchSettings& z = c.search;
+  const std::string out = ctx.dir + "/search/" + model;
+  Result<nlohmann::json> done = read_json(out + "/search.json");
+  if (done.ok() && done->value("finished", false)) return out + "/fit.json";
+  std::vector<std::string> args = {"search",
+                                   "--model",
+                                   model,
+                                   "--dataset",
+                                   c.dataset,
+                                   "--subset",
+                                   std::to_string(z.subset),
+                                   "--batch-size",
+                                   std::to_string(z.batch_size),
+                                   "--warmup",
+                                   std::to_string(z.warmup),
+                                   "--prune-fraction",
+                                   std::to_string(z.prune_fraction),
+                                   "--frequency",
+                                   std::to_string(z.frequency),
+                                   "--iterations",
+                                   std::to_string(z.iterations),
+                                   "--count",
+                                   c.count,
+                                   "-o",
+                                   out};
+  if (exists(out + "/checkpoint.pt")) args.push_back("--resume");
+  if (!c.train.data_dir.empty()) args.insert(args.end(), {"--data-dir", c.train.data_dir});
+  std::cerr << "study: NeuralScale search for " << model << " (" << z.iterations
+            << " iteration(s), " << z.subset << " images, prune " << z.prune_fraction * 100
+            << "% of live channels every " << z.frequency << " minibatches after " << z.warmup
+            << " warm-up epoch(s)); progress in " << ctx.dir << "/logs/" << model
+            << ".search.log\n";
+  const auto t0 = std::chrono::steady_clock::now();
+  if (Status s = stage(ctx, model, "search", args); !s.ok()) return s.error();
+  std::cerr << "study: search for " << model << " done in "
+            << duration(
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count())
+            << "\n";
+  return out + "/fit.json";
+}
+
 // Trains (when enabled) and exports the cell's model once; returns the ONNX path.
-Result<std::string> model_for(const Context& ctx, const Cell& cell, const std::vector<int>& widths) {
+Result<std::string> model_for(const Context& ctx, const Cell& cell,
+                              const std::vector<int>& widths) {
   const std::string mk = cell.model_key();
   const std::string onnx = ctx.dir + "/models/" + mk + ".onnx";
   if (exists(onnx)) return onnx;
   const std::string run = ctx.dir + "/runs/" + mk;
   if (ctx.config.train.enabled && !exists(run + "/summary.json")) {
     const TrainSettings& t = ctx.config.train;
-    std::vector<std::string> args = {"train", "--model", cell.model, "--dataset", ctx.config.dataset,
-                                     "--widths", join(widths), "--epochs", std::to_string(t.epochs),
-                                     "--batch-size", std::to_string(t.batch_size), "--lr",
-                                     std::to_string(t.lr), "--momentum", std::to_string(t.momentum),
-                                     "--schedule", t.schedule, "--seed", std::to_string(cell.seed),
-                                     "-o", run};
+    std::vector<std::string> args = {"train",
+                                     "--model",
+                                     cell.model,
+                                     "--dataset",
+                                     ctx.config.dataset,
+                                     "--widths",
+                                     join(widths),
+                                     "--epochs",
+                                     std::to_string(t.epochs),
+                                     "--batch-size",
+                                     std::to_string(t.batch_size),
+                                     "--lr",
+                                     std::to_string(t.lr),
+                                     "--momentum",
+                                     std::to_string(t.momentum),
+                                     "--schedule",
+                                     t.schedule,
+                                     "--seed",
+                                     std::to_string(cell.seed),
+                                     "-o",
+                                     run};
     // A study killed mid-training continues that training from its last checkpoint.
     if (exists(run + "/checkpoint.pt")) args.push_back("--resume");
     if (t.subset > 0) args.insert(args.end(), {"--subset", std::to_string(t.subset)});
+    if (t.test_subset > 0)
+      args.insert(args.end(), {"--test-subset", std::to_string(t.test_subset)});
     if (!t.data_dir.empty()) args.insert(args.end(), {"--data-dir", t.data_dir});
     if (Status s = stage(ctx, mk, "train", args); !s.ok()) return s.error();
   }
@@ -142,11 +223,14 @@ Status run_cell(const Context& ctx, const Cell& cell) {
   if (!exists(bench_json)) {
     FileLock bench_lock(ctx.dir + "/locks/bench.lock", /*wait=*/true);  // one measurement at a time
     const BenchSettings& b = ctx.config.bench;
-    std::vector<std::string> args = {"bench", *onnx, "--runtime", cell.runtime, "--threads",
-                                     std::to_string(cell.threads), "--batch", std::to_string(b.batch),
-                                     "--warmup-runs", std::to_string(b.warmup_runs), "--min-runs",
-                                     std::to_string(b.min_runs), "--min-seconds",
-                                     std::to_string(b.min_seconds), "--json", bench_json};
+    std::vector<std::string> args = {"bench",         *onnx,
+                                     "--runtime",     cell.runtime,
+                                     "--threads",     std::to_string(cell.threads),
+                                     "--batch",       std::to_string(b.batch),
+                                     "--warmup-runs", std::to_string(b.warmup_runs),
+                                     "--min-runs",    std::to_string(b.min_runs),
+                                     "--min-seconds", std::to_string(b.min_seconds),
+                                     "--json",        bench_json};
     if (cell.runtime == "ort") args.insert(args.end(), {"--opt-level", cell.opt_level});
     if (Status s = stage(ctx, cell.key(), "bench", args); !s.ok()) return s;
   }
@@ -165,22 +249,18 @@ Status run_cell(const Context& ctx, const Cell& cell) {
   return ctx.store.index(*record);
 }
 
-std::string duration(double s) {
-  char buf[32];
-  if (s < 60) std::snprintf(buf, sizeof buf, "%.0fs", s);
-  else if (s < 3600) std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
-  else std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(s) / 3600, (static_cast<int>(s) % 3600) / 60);
-  return buf;
-}
 }  // namespace
 
-Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir, const RunOptions& opts) {
-  for (const std::string sub : {"", "/cells", "/models", "/runs", "/logs", "/locks"})
+Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
+                             const RunOptions& opts) {
+  for (const std::string sub : {"", "/cells", "/models", "/runs", "/logs", "/locks", "/search"})
     if (::mkdir((dir + sub).c_str(), 0755) != 0 && errno != EEXIST)
       return bad_input("cannot create study directory " + dir + sub);
-  Context ctx{config, dir, opts.executable.empty() ? self_executable() : opts.executable, Store(dir)};
+  Context ctx{
+      config, dir, opts.executable.empty() ? self_executable() : opts.executable, Store(dir), {}};
   // Tests substitute the stage executable (a scripted stand-in) to exercise scheduling and resume.
-  if (const char* e = std::getenv("PARAMSCALE_STAGE_EXE"); e && *e && opts.executable.empty()) ctx.exe = e;
+  if (const char* e = std::getenv("PARAMSCALE_STAGE_EXE"); e && *e && opts.executable.empty())
+    ctx.exe = e;
   if (Status s = write_file_atomic(dir + "/config.json", to_json(config).dump(2) + "\n"); !s.ok())
     return s.error();
   if (Status s = ctx.store.reindex(); !s.ok()) return s.error();  // repair a killed run's index
@@ -189,21 +269,36 @@ Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir, 
   const std::vector<Cell> cells = expand(config, static_cast<int>(cores));
   RunSummary sum;
   sum.cells = static_cast<int>(cells.size());
+  ctx.fits = config.fits;
+  std::set<std::string> searched;
+  for (const Cell& c : cells) {
+    if (c.method != "neuralscale" || ctx.fits.count(c.model) || searched.count(c.model) ||
+        !config.train.enabled || !config.search.enabled || ctx.store.has_record(c.key()))
+      continue;
+    searched.insert(c.model);
+    Result<std::string> fit = search_fit(ctx, c.model);
+    if (fit.ok())
+      ctx.fits[c.model] = *fit;
+    else
+      std::cerr << "study: " << fit.error().message << "\n";
+  }
   std::vector<const Cell*> todo;
   std::set<std::string> unfit;
   for (const Cell& c : cells) {
-    if (c.method == "neuralscale" && !config.fits.count(c.model)) {
+    if (ctx.store.has_record(c.key())) {
+      ++sum.skipped;
+    } else if (c.method == "neuralscale" && !ctx.fits.count(c.model)) {
       unfit.insert(c.model);
       ++sum.unfit;
-    } else if (ctx.store.has_record(c.key())) {
-      ++sum.skipped;
     } else {
       todo.push_back(&c);
     }
   }
   for (const std::string& m : unfit)
     std::cerr << "study: NeuralScale cells of " << m << " left out: no fit (give --fit " << m
-              << "=FILE, e.g. from paramscale fit on a pruning trace)\n";
+              << "=FILE, e.g. from paramscale search or paramscale fit on a pruning trace"
+              << (config.train.enabled ? "" : "; the study searches itself only when it trains")
+              << ")\n";
   std::cerr << "study: " << sum.cells << " cells, " << sum.skipped << " already done, "
             << todo.size() << " to run with " << opts.jobs << " job(s) in " << dir << "\n";
 
@@ -221,11 +316,13 @@ Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir, 
       }
       const auto t0 = std::chrono::steady_clock::now();
       const Status s = run_cell(ctx, cell);
-      const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const double took =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       std::lock_guard<std::mutex> g(mu);
       (s.ok() ? sum.finished : sum.failed)++;
       const int done = sum.finished + sum.failed;
-      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double eta = elapsed / done * (static_cast<double>(todo.size()) - done);
       std::cerr << "[" << done << "/" << todo.size() << "] " << cell.key() << ": "
                 << (s.ok() ? "done" : "FAILED: " + s.error().message) << " in " << duration(took)

@@ -25,13 +25,18 @@ TEST(StudyConfig, KeysAreStableAndFileSafe) {
 }
 
 TEST(StudyConfig, JsonOverridesPresetAndRejectsMistakes) {
-  auto c = config_from_json({{"preset", "quick"}, {"budgets", {"width:0.5"}}, {"train", {{"epochs", 3}}}});
+  auto c = config_from_json(
+      {{"preset", "quick"}, {"budgets", {"width:0.5"}}, {"train", {{"epochs", 3}}}});
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->budgets, std::vector<std::string>{"width:0.5"});
   EXPECT_EQ(c->train.epochs, 3);
-  EXPECT_EQ(c->train.subset, 10000);
-  EXPECT_EQ(config_from_json({{"modles", {"vgg11"}}}).error().message, "unknown config field 'modles'");
-  EXPECT_EQ(config_from_json({{"threads", "two"}}).error().message, "config field 'threads' has the wrong type");
+  EXPECT_EQ(c->train.subset, 5000);
+  EXPECT_EQ(c->train.test_subset, 2000);
+  EXPECT_TRUE(c->search.enabled);
+  EXPECT_EQ(config_from_json({{"modles", {"vgg11"}}}).error().message,
+            "unknown config field 'modles'");
+  EXPECT_EQ(config_from_json({{"threads", "two"}}).error().message,
+            "config field 'threads' has the wrong type");
   EXPECT_FALSE(config_from_json({{"models", json::array()}}).ok());
   EXPECT_FALSE(config_from_json({{"train", {{"epochs", 0}}}}).ok());
   EXPECT_FALSE(config_from_json({{"preset", "huge"}}).ok());

@@ -19,14 +19,18 @@ namespace {
 const char* kFakeStages = R"(#!/bin/bash
 # Stand-in for paramscale's stage commands: writes what each stage writes, atomically.
 cmd=$1; shift
-out=""; json=""; model=""
+out=""; json=""; model=""; fit=""
 while [ $# -gt 0 ]; do
-  case "$1" in -o) out=$2; shift;; --json) json=$2;; esac
+  case "$1" in -o) out=$2; shift;; --json) json=$2;; --fit) fit=$2; shift;; esac
   [ "$cmd" = bench ] && [ -z "$model" ] && model=$1
   shift
 done
 case "$cmd" in
-  scale) echo '{"widths":[9,9,9,9,9,9,9,9]}';;
+  scale) echo "$fit" >> "$FAKE_COUNTER.fits"; echo '{"widths":[9,9,9,9,9,9,9,9]}';;
+  search)
+    echo "$out" >> "$FAKE_COUNTER.searches"
+    mkdir -p "$out" && echo '{}' > "$out/fit.json" && echo '{"finished":true,"iterations":[]}' > "$out/search.json";;
+  train) mkdir -p "$out" && echo '{"final_test_accuracy":0.5,"best_test_accuracy":0.6}' > "$out/summary.json";;
   export) echo onnx > "$out.tmp" && mv "$out.tmp" "$out";;
   bench)
     echo "$json" >> "$FAKE_COUNTER"
@@ -40,7 +44,11 @@ esac
 
 struct FakeStudy {
   fs::path root;
-  FakeStudy() {
+  explicit FakeStudy(nlohmann::json config = {{"models", {"vgg11"}},
+                                              {"methods", {"uniform", "neuralscale"}},
+                                              {"fits", {{"vgg11", "fit.json"}}},
+                                              {"threads", {1, 2}},
+                                              {"train", {{"enabled", false}}}}) {
     root = fs::temp_directory_path() /
            ("paramscale-study-" + std::to_string(::getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
@@ -48,11 +56,6 @@ struct FakeStudy {
     fs::create_directories(root);
     std::ofstream(root / "stages.sh") << kFakeStages;
     fs::permissions(root / "stages.sh", fs::perms::owner_all);
-    nlohmann::json config = {{"models", {"vgg11"}},
-                             {"methods", {"uniform", "neuralscale"}},
-                             {"fits", {{"vgg11", "fit.json"}}},
-                             {"threads", {1, 2}},
-                             {"train", {{"enabled", false}}}};
     std::ofstream(root / "config.json") << config.dump();
   }
   ~FakeStudy() { fs::remove_all(root); }
@@ -62,9 +65,9 @@ struct FakeStudy {
            " study --config " + (root / "config.json").string() + " -o " +
            (root / "study").string() + " --no-report " + extra;
   }
-  std::map<std::string, int> bench_runs() const {
+  std::map<std::string, int> bench_runs(const std::string& suffix = "") const {
     std::map<std::string, int> n;
-    std::ifstream in(root / "counter");
+    std::ifstream in((root / "counter").string() + suffix);
     for (std::string line; std::getline(in, line);) ++n[line];
     return n;
   }
@@ -120,8 +123,13 @@ TEST(StudyRunner, RunsEveryCellOnce) {
 TEST(StudyRunner, KilledStudyResumesWithoutLossOrDuplicates) {
   FakeStudy s;
   // SIGKILL mid-study, after some cells finished and while one is being measured.
-  run_command("(" + s.study_command("") +
-              " & pid=$!; sleep 1.2; kill -9 $pid; wait $pid) >/dev/null 2>&1");
+  // Waits for the first record rather than a fixed time, so a loaded machine cannot make the kill
+  // land before the study has started.
+  const std::string cells = (s.root / "study" / "cells").string();
+  run_command(
+      "(" + s.study_command("") + " & pid=$!; for i in $(seq 600); do ls " + cells +
+      "/*.json >/dev/null 2>&1 && break; sleep 0.05; done; sleep 0.3; kill -9 $pid; wait $pid) "
+      ">/dev/null 2>&1");
   const int before = s.records();
   EXPECT_GT(before, 0);
   EXPECT_LT(before, kCells);
@@ -154,4 +162,23 @@ TEST(StudyRunner, BadConfigIsOneLineExit2) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("config field 'budgets' has the wrong type"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find('\n'), r.err.size() - 1);
+}
+
+// A trained study with NeuralScale cells and no fit searches once per model, scales every
+// NeuralScale cell with that search's fit, and reuses it on --resume.
+TEST(StudyRunner, SearchesItsOwnFitOnceAndReusesIt) {
+  FakeStudy s({{"models", {"vgg11"}},
+               {"methods", {"uniform", "neuralscale"}},
+               {"budgets", {"params:0.5", "params:1"}},
+               {"train", {{"enabled", true}, {"epochs", 1}}}});
+  const auto r = run_command(s.study_command("--jobs 2"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("NeuralScale search for vgg11"), std::string::npos) << r.err;
+  EXPECT_EQ(s.records(), 4);
+  const std::string search_dir = (s.root / "study" / "search" / "vgg11").string();
+  EXPECT_EQ(s.bench_runs(".searches"), (std::map<std::string, int>{{search_dir, 1}}));
+  EXPECT_EQ(s.bench_runs(".fits"), (std::map<std::string, int>{{search_dir + "/fit.json", 2}}));
+  fs::remove_all(s.root / "study" / "cells");
+  ASSERT_EQ(run_command(s.study_command("--resume")).exit_code, 0);
+  EXPECT_EQ(s.bench_runs(".searches").at(search_dir), 1);  // the finished search is reused
 }

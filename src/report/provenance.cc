@@ -1,0 +1,84 @@
+#include "report/provenance.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+namespace paramscale::report {
+
+namespace {
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return nullptr;
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  return j.is_discarded() ? nullptr : j;
+}
+
+std::string fmt(double v, const char* f = "%g") {
+  char b[64];
+  std::snprintf(b, sizeof b, f, v);
+  return b;
+}
+
+std::string training_text(const nlohmann::json& c) {
+  const nlohmann::json t = c.value("train", nlohmann::json::object());
+  if (!t.value("enabled", true))
+    return "Not trained (deployment-only): seeded random weights; accuracy columns say so.";
+  const int subset = t.value("subset", 0), test_subset = t.value("test_subset", 0);
+  return "Training: " + std::to_string(t.value("epochs", 0)) + " epoch(s) on " +
+         (subset > 0 ? std::to_string(subset) + " images" : std::string("the whole training set")) +
+         " of " + c.value("dataset", std::string("?")) + ", batch " +
+         std::to_string(t.value("batch_size", 0)) + ", SGD lr " + fmt(t.value("lr", 0.0)) +
+         " momentum " + fmt(t.value("momentum", 0.0)) + ", " +
+         t.value("schedule", std::string("?")) + " schedule; test accuracy on " +
+         (test_subset > 0 ? std::to_string(test_subset) + " test images (a fixed sample)"
+                          : std::string("the whole test set")) +
+         ". Short runs: accuracies compare the methods under the same budget of training, they are "
+         "not converged results.";
+}
+
+std::string search_text(const std::string& model, const nlohmann::json& s) {
+  const nlohmann::json its = s.value("iterations", nlohmann::json::array());
+  if (its.empty()) return model + ": the study's own search has not finished an iteration.";
+  const nlohmann::json& last = its.back();
+  const std::vector<double> r2 = last["laws"].value("r2", std::vector<double>{});
+  const double min_r2 = r2.empty() ? 0 : *std::min_element(r2.begin(), r2.end());
+  return model + ": fitted by this study's own NeuralScale search (search/" + model +
+         "/fit.json): " + std::to_string(its.size()) + " iteration(s) in " +
+         fmt(s.value("seconds", 0.0), "%.0f") + " s; the last pruned " +
+         std::to_string(last.value("pruning_steps", 0)) + " times, recorded " +
+         std::to_string(last.value("trace_rows", 0)) +
+         " trace rows, fit R^2 >= " + fmt(min_r2, "%.3f") +
+         ". Settings: " + s.value("settings", std::string("?"));
+}
+}  // namespace
+
+void provenance_section(Document& doc, const std::vector<std::string>& study_dirs) {
+  doc.heading("How the networks were made");
+  for (const std::string& dir : study_dirs) {
+    const nlohmann::json c = read_json(dir + "/config.json");
+    if (c.is_null()) {
+      doc.paragraph(dir + ": no readable config.json.");
+      continue;
+    }
+    if (study_dirs.size() > 1) doc.paragraph("Study " + dir + ":");
+    doc.paragraph(training_text(c));
+    const auto methods = c.value("methods", std::vector<std::string>{});
+    if (std::find(methods.begin(), methods.end(), "neuralscale") == methods.end()) continue;
+    const nlohmann::json fits = c.value("fits", nlohmann::json::object());
+    for (const std::string& model : c.value("models", std::vector<std::string>{})) {
+      if (fits.contains(model)) {
+        doc.paragraph(model + ": NeuralScale widths from the fit file " +
+                      fits[model].get<std::string>() + " (given to the study).");
+        continue;
+      }
+      const nlohmann::json s = read_json(dir + "/search/" + model + "/search.json");
+      doc.paragraph(s.is_null()
+                        ? model + ": no NeuralScale fit (its NeuralScale cells were left out)."
+                        : search_text(model, s));
+    }
+  }
+}
+
+}  // namespace paramscale::report
