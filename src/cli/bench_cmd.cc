@@ -28,10 +28,10 @@ using nlohmann::json;
 
 struct BenchArgs {
   std::vector<std::string> models;
-  std::string runtimes = "ort", threads = "1", batches = "1", opt_levels = "all", arenas = "on",
+  std::string runtimes = "ort", threads, batches = "1", opt_levels = "all", arenas = "on",
               mem_patterns = "on";
   int warmup_runs = 10, min_runs = 30;
-  double warmup_ms = 500, min_seconds = 1.0;
+  double warmup_ms = 500, min_seconds = 1.0, timeout = 600;
   uint64_t seed = 42;
   bool no_layout = false, progress = false;
   std::string json_path, output = "md";
@@ -79,7 +79,9 @@ std::vector<std::string> short_names(const std::vector<std::string>& paths) {
 
 std::vector<rt::MeasureRequest> plan(const BenchArgs& a) {
   const auto runtimes = split_list(a.runtimes, "--runtime", rt::known_runtimes());
-  const auto threads = unwrap(parse_int_list(a.threads, "--threads"));
+  const auto threads = a.threads.empty() ? std::vector<int>{resolve_threads(0)}
+                                         : unwrap(parse_int_list(a.threads, "--threads"));
+  if (!(a.timeout > 0)) fail_usage("--timeout must be a positive number of seconds");
   const auto batches = unwrap(parse_int_list(a.batches, "--batch"));
   const auto levels =
       split_list(a.opt_levels, "--opt-level", {"disable", "basic", "extended", "all"});
@@ -186,7 +188,7 @@ int run_bench(const BenchArgs& a) {
       std::cerr << "bench: [" << i + 1 << "/" << cells.size() << "] " << name << " (" << describe(c)
                 << ")\n";
     auto r = access(c.model_path.c_str(), R_OK) == 0
-                 ? rt::measure_in_child(c, exe)
+                 ? rt::measure_in_child(c, exe, a.timeout)
                  : Result<json>(bad_input("cannot read '" + c.model_path + "'"));
     if (!r.ok()) {
       const std::string& msg = r.error().message;
@@ -237,7 +239,9 @@ void add_bench_command(CLI::App& app, Action* action) {
   cmd->add_option("models", a->models, "ONNX model files")->required();
   cmd->add_option("--runtime", a->runtimes, "Runtimes, comma list: ort, opencv")
       ->capture_default_str();
-  cmd->add_option("--threads", a->threads, "Intra-op threads, comma list")->capture_default_str();
+  cmd->add_option("--threads", a->threads,
+                  "Intra-op threads, comma list (default: every core, " +
+                      std::to_string(resolve_threads(0)) + " here)");
   cmd->add_option("--batch", a->batches, "Batch sizes, comma list")->capture_default_str();
   cmd->add_option("--opt-level", a->opt_levels,
                   "ORT graph optimisation: disable,basic,extended,all")
@@ -254,6 +258,10 @@ void add_bench_command(CLI::App& app, Action* action) {
   cmd->add_option("--min-seconds", a->min_seconds, "Timed: at least this many seconds")
       ->capture_default_str();
   cmd->add_option("--seed", a->seed, "Seed of the random input")->capture_default_str();
+  cmd->add_option(
+         "--timeout", a->timeout,
+         "Kill a measurement still running after this many seconds (it fails, the rest go on)")
+      ->capture_default_str();
   cmd->add_flag("--no-layout", a->no_layout, "Skip counting ORT's NCHWc convolutions");
   cmd->add_flag("--progress", a->progress, "Progress on stderr even when it is not a terminal");
   cmd->add_option("--json", a->json_path, "Write every record (raw timings included) to this file");

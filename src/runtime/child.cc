@@ -1,12 +1,15 @@
 #include "runtime/child.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -47,7 +50,7 @@ std::string self_executable() {
 }
 
 Result<nlohmann::json> measure_in_child(const MeasureRequest& request,
-                                        const std::string& executable) {
+                                        const std::string& executable, double timeout_seconds) {
   int fds[2];
   if (pipe(fds) != 0) return failure(std::string("cannot create a pipe: ") + std::strerror(errno));
   fcntl(fds[0], F_SETFD, FD_CLOEXEC);  // the read end stays with the parent
@@ -83,7 +86,24 @@ Result<nlohmann::json> measure_in_child(const MeasureRequest& request,
   }
   std::string out;
   char buf[1 << 16];
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
+  bool timed_out = false;
   for (;;) {
+    if (timeout_seconds > 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            deadline - std::chrono::steady_clock::now())
+                            .count();
+      pollfd p{fds[0], POLLIN, 0};
+      const int ready =
+          left > 0 ? poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1 << 30))) : 0;
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready == 0) {
+        timed_out = true;
+        kill(pid, SIGKILL);
+        break;
+      }
+    }
     const ssize_t n = read(fds[0], buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
@@ -95,6 +115,12 @@ Result<nlohmann::json> measure_in_child(const MeasureRequest& request,
   }
   const std::string tail = last_line(err_path);
   std::remove(err_path);
+  if (timed_out) {
+    char limit[32];
+    std::snprintf(limit, sizeof limit, "%g", timeout_seconds);
+    return failure(std::string("measurement did not finish within ") + limit +
+                   " s and was killed (raise --timeout)" + tail);
+  }
 
   if (WIFSIGNALED(status)) {
     const int sig = WTERMSIG(status);

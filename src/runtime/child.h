@@ -20,8 +20,10 @@ namespace paramscale::runtime {
 
 inline constexpr const char* kChildCommand = "bench-child";
 
+// timeout_seconds > 0: a child still running after that long is killed (SIGKILL) and the
+// measurement fails with a message naming the limit, so a hung runtime cannot hang a study.
 Result<nlohmann::json> measure_in_child(const MeasureRequest& request,
-                                        const std::string& executable);
+                                        const std::string& executable, double timeout_seconds = 0);
 
 // Returns the child's exit status (0 when a record was written).
 int child_main(const std::string& request_json, int result_fd);

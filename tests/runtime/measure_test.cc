@@ -103,6 +103,14 @@ TEST(MeasureInChild, ExitWithoutResultIsAFailure) {
       << out.error().message;
 }
 
+TEST(MeasureInChild, HungChildIsKilledAtTheTimeout) {
+  const auto out = measure_in_child(small_request("ort"), script("hang.sh", "exec sleep 60"), 0.5);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.error().exit_code, 1);
+  EXPECT_NE(out.error().message.find("did not finish within 0.5 s"), std::string::npos)
+      << out.error().message;
+}
+
 TEST(MeasureInChild, MissingExecutableIsAFailure) {
   const auto out = measure_in_child(small_request("ort"), "/nonexistent/paramscale");
   ASSERT_FALSE(out.ok());
