@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -21,6 +22,32 @@ std::vector<int> align_widths(const std::vector<int>& widths, int k) {
   std::vector<int> out(widths.size());
   for (size_t i = 0; i < widths.size(); ++i) out[i] = align_width(widths[i], k);
   return out;
+}
+
+std::vector<int> refine_aligned(std::vector<int> widths, int k, int64_t target,
+                                const std::function<int64_t(const std::vector<int>&)>& count,
+                                double tolerance) {
+  if (k <= 1 || target <= 0) return widths;
+  const auto miss = [&](int64_t params) {
+    return std::abs(static_cast<double>(params - target)) / static_cast<double>(target);
+  };
+  double best = miss(count(widths));
+  // Each accepted move strictly shrinks the miss, so this ends; the bound is a safety net.
+  for (size_t round = 0; best > tolerance && round < 64 * widths.size(); ++round) {
+    size_t best_layer = widths.size();
+    int best_delta = 0;
+    for (size_t l = 0; l < widths.size(); ++l)
+      for (int delta : {k, -k}) {
+        if (widths[l] + delta < k) continue;
+        widths[l] += delta;
+        const double m = miss(count(widths));
+        widths[l] -= delta;
+        if (m < best) best = m, best_layer = l, best_delta = delta;
+      }
+    if (best_layer == widths.size()) break;
+    widths[best_layer] += best_delta;
+  }
+  return widths;
 }
 
 namespace {

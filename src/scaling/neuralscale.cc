@@ -126,7 +126,9 @@ Result<Solution> scale_neuralscale(arch::Family family, const arch::DatasetShape
   if (rule == TauRule::Unfloored)
     return solve_paper(laws, CountPolynomial::of(family, dataset, mode), count, target, x_lo - 1);
   const double x_hi = std::max(x_lo + 1, std::log(static_cast<double>(target)));
-  return solve_closest(at, count, target, x_lo - 1, x_hi, 1 << 24);
+  Result<Solution> s = solve_closest(at, count, target, x_lo - 1, x_hi, 1 << 24);
+  if (s.ok() && align > 1) refine_solution(&*s, align, count);
+  return s;
 }
 
 }  // namespace paramscale::scaling

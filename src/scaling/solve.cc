@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "scaling/align.h"
+
 namespace paramscale::scaling {
 
 namespace {
@@ -60,6 +62,13 @@ Result<Solution> solve_closest(const WidthsAt& widths_at, const CountOf& count, 
   const int64_t pl = count(wl), ph = count(wh);
   if (target - pl < ph - target) return make(wl, pl, target, lo, it);
   return make(wh, ph, target, hi, it);
+}
+
+void refine_solution(Solution* s, int k, const CountOf& count) {
+  s->widths = refine_aligned(s->widths, k, s->target_params, count);
+  s->params = count(s->widths);
+  s->relative_error = static_cast<double>(s->params - s->target_params) /
+                      static_cast<double>(s->target_params);
 }
 
 }  // namespace paramscale::scaling

@@ -32,4 +32,7 @@ using CountOf = std::function<int64_t(const std::vector<int>& widths)>;
 Result<Solution> solve_closest(const WidthsAt& widths_at, const CountOf& count, int64_t target,
                                double x_lo, double x_hi_start, int max_width = 1 << 20);
 
+// Applies refine_aligned (scaling/align.h) to an aligned solution and updates its count and error.
+void refine_solution(Solution* s, int k, const CountOf& count);
+
 }  // namespace paramscale::scaling

@@ -27,7 +27,9 @@ Result<Solution> scale_uniform(arch::Family family, const arch::DatasetShape& da
   // Below 1/max(base) every width is 1: the smallest network.
   int widest = 1;
   for (int b : base) widest = std::max(widest, b);
-  return solve_closest(at, count, target, std::log(0.5 / widest), 0.0);
+  Result<Solution> s = solve_closest(at, count, target, std::log(0.5 / widest), 0.0);
+  if (s.ok() && align > 1) refine_solution(&*s, align, count);
+  return s;
 }
 
 }  // namespace paramscale::scaling
