@@ -19,7 +19,7 @@
 # Run (on an idle machine; needs python3-torch):
 #   bench/train_throughput.sh [CSV]          # CSV default: $TRAIN_THROUGHPUT_CSV or ./train_throughput.csv
 # Settings (env): SUBSET=6400 EPOCHS=2 REPEATS=1 THREADS=2 PARAMSCALE=<binary with `train`>
-#   PYTHON=/usr/bin/python3 CASES="vgg11:params:0.25 ..." KEEP_WORK=1 (keep run directories)
+#   TEST_SUBSET=auto PYTHON=/usr/bin/python3 CASES="vgg11:params:0.25 ..." KEEP_WORK=1 (keep runs)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,6 +42,19 @@ if [ -z "${PARAMSCALE:-}" ]; then  # the first build that has the libtorch `trai
 fi
 [ -n "${PARAMSCALE:-}" ] && "$PARAMSCALE" train --help >/dev/null 2>&1 ||
   die "no paramscale binary with the train command (build with libtorch, or set PARAMSCALE)"
+# Evaluation is untimed but slow (10000 test images after every epoch, on both sides); binaries
+# with --test-subset evaluate TEST_SUBSET images instead (auto: 1000 where supported, else all).
+help=$("$PARAMSCALE" train --help)
+TEST_SUBSET=${TEST_SUBSET:-auto}
+if [ "$TEST_SUBSET" = auto ]; then
+  if [[ $help == *--test-subset* ]]; then TEST_SUBSET=1000; else TEST_SUBSET=0; fi
+fi
+[[ $TEST_SUBSET =~ ^[0-9]+$ ]] || die "TEST_SUBSET must be auto or a number, got '$TEST_SUBSET'"
+test_args=()
+if [ "$TEST_SUBSET" -gt 0 ]; then
+  [[ $help == *--test-subset* ]] || die "TEST_SUBSET=$TEST_SUBSET: $PARAMSCALE has no --test-subset"
+  test_args=(--test-subset "$TEST_SUBSET")
+fi
 "$PYTHON" -c 'import torch, numpy' 2>/dev/null ||
   die "$PYTHON cannot import torch and numpy (apt-get install --no-install-recommends python3-torch)"
 
@@ -61,7 +74,7 @@ b = {k: json.load(open(f))["peak_rss_kib"] for k, f in (("cxx_kib", sys.argv[1])
 json.dump(b, open(sys.argv[3], "w"))' "$work/base_cxx.json" "$work/base_py.json" "$work/baseline.json"
 
 echo "train_throughput: $PARAMSCALE vs $PYTHON; $SUBSET images, $EPOCHS epoch(s), $THREADS threads," \
-  "$REPEATS repeat(s)" >&2
+  "$REPEATS repeat(s), test images evaluated per epoch: $([ "$TEST_SUBSET" -gt 0 ] && echo "$TEST_SUBSET" || echo all)" >&2
 for rep in $(seq 1 "$REPEATS"); do
   for case in $CASES; do
     model=${case%%:*}
@@ -73,15 +86,15 @@ for rep in $(seq 1 "$REPEATS"); do
     "$PYTHON" "$PY" measure "$d/cxx_measure.json" -- \
       "$PARAMSCALE" train --model "$model" --dataset fashion-mnist --budget "$budget" \
       --epochs "$EPOCHS" --subset "$SUBSET" --batch-size 128 --lr 0.05 --momentum 0.9 \
-      --weight-decay 5e-4 --gamma 1 --augment off --threads "$THREADS" --seed 0 -q -o "$d/cxx" \
-      >/dev/null
+      --weight-decay 5e-4 --gamma 1 --augment off --threads "$THREADS" --seed 0 "${test_args[@]}" \
+      -q -o "$d/cxx" >/dev/null
     params=$("$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["parameters"])' \
       "$d/cxx/summary.json")
 
     "$PYTHON" "$PY" measure "$d/py_measure.json" -- \
       "$PYTHON" "$PY" train --arch-json "$d/arch.json" --epochs "$EPOCHS" --subset "$SUBSET" \
       --batch-size 128 --lr 0.05 --momentum 0.9 --weight-decay 5e-4 --threads "$THREADS" --seed 0 \
-      --expect-params "$params" --out-dir "$d/py" --result "$d/py_result.json"
+      "${test_args[@]}" --expect-params "$params" --out-dir "$d/py" --result "$d/py_result.json"
 
     "$PYTHON" "$PY" collect --csv "$CSV" --case "$model $budget" --model "$model" \
       --budget "$budget" --repeat "$rep" --cxx-summary "$d/cxx/summary.json" \
