@@ -19,9 +19,11 @@ APT_PACKAGES=(
   libopencv-dnn-dev
   libsqlite3-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  dataset-fashion-mnist libonnx-testdata
+  dataset-fashion-mnist libonnx-testdata libjpeg-dev
   gnuplot-nox
   ca-certificates dpkg-dev clang-format
+  python3-torch  # bench/train_throughput.sh: the same training loop in PyTorch's Python frontend
+  chromium       # tests/study/report_html_test.cc: report.html as a browser renders it
 )
 
 ORT_VERSION=1.30.0

@@ -156,7 +156,7 @@ Result<DataSplits> load_dataset(const DataOptions& o) {
   if (o.test_subset < 0)
     return bad_input("--test-subset must be positive, got " + std::to_string(o.test_subset));
   Result<DataSplits> r = bad_input("unknown dataset '" + o.dataset +
-                                   "' (expected fashion-mnist, cifar10, cifar100 or synthetic)");
+                                   "' (expected fashion-mnist, cifar10, cifar100, tinyimagenet or synthetic)");
   if (o.dataset == "fashion-mnist") {
     r = load_fashion_mnist(o.data_dir);
   } else if (o.dataset == "cifar10" || o.dataset == "cifar100") {
@@ -170,9 +170,7 @@ Result<DataSplits> load_dataset(const DataOptions& o) {
     d.test = synthetic_images(o.synthetic_test, 10, o.seed, 1);
     r = std::move(d);
   } else if (o.dataset == "tinyimagenet") {
-    return bad_input(
-        "dataset 'tinyimagenet' cannot be read yet (fashion-mnist, cifar10, cifar100 "
-        "and synthetic can)");
+    r = load_tinyimagenet(o.data_dir);
   }
   if (!r) return r;
   DataSplits& d = *r;

@@ -7,7 +7,7 @@
 // - CIFAR-10 / CIFAR-100: the standard binary format (data_batch_*.bin + test_batch.bin, or
 //   train.bin + test.bin with coarse+fine labels) in --data-dir or its cifar-*-binary subfolder;
 // - synthetic: a seeded, separable 3x32x32, 10-class task for tests (networks built as CIFAR-10).
-// TinyImageNet is not read yet.
+// - TinyImageNet: the tiny-imagenet-200 folder layout, JPEG images (load_tinyimagenet below);
 // Every reader returns a one-line Error for missing files, wrong magic numbers or sizes, truncation
 // and labels outside the class count. Splits are deterministic functions of the seed.
 #pragma once
@@ -37,7 +37,7 @@ struct DataSplits {
 };
 
 struct DataOptions {
-  std::string dataset = "fashion-mnist";  // fashion-mnist | cifar10 | cifar100 | synthetic
+  std::string dataset = "fashion-mnist";  // fashion-mnist | cifar10 | cifar100 | tinyimagenet | synthetic
   std::string data_dir;                   // empty: the default location (Fashion-MNIST only)
   int64_t subset = 0;                     // >0: keep this many training images (after the val split)
   int64_t test_subset = 0;                // >0: keep this many test images, the same ones for every seed
@@ -56,6 +56,13 @@ Result<ImageSet> read_idx_images(const std::string& path, int expect_rows = 28, 
 Result<std::vector<int>> read_idx_labels(const std::string& path, int classes);
 // One CIFAR binary file: label_bytes 1 (CIFAR-10) or 2 (CIFAR-100: coarse, fine; fine is used).
 Result<ImageSet> read_cifar_file(const std::string& path, int label_bytes, int classes);
+// One size x size JPEG as a 3-channel image (grayscale JPEGs become RGB); other sizes are errors.
+Result<ImageSet> read_jpeg_image(const std::string& path, int size);
+// TinyImageNet in its standard tiny-imagenet-200 layout (in `dir` or its tiny-imagenet-200
+// subfolder): classes are wnids.txt's ids in sorted order; train/<wnid>/images/*.JPEG is the
+// training set and val/images with val/val_annotations.txt the test set (the official test split
+// has no public labels). 64x64 RGB.
+Result<DataSplits> load_tinyimagenet(const std::string& dir);
 
 // Class patterns depend on seed only; samples on (seed, stream): train and test share patterns.
 ImageSet synthetic_images(int64_t count, int classes, uint64_t seed, uint64_t stream);

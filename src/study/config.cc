@@ -17,7 +17,7 @@ Result<StudyConfig> preset(const std::string& name) {
     // own, short training on a subset, ORT with all cores; sized to finish in under 20 minutes
     // on a 2-core machine (README).
     c.train.epochs = 2;
-    c.train.subset = 5000;
+    c.train.subset = 3000;
     c.train.test_subset = 2000;
     return c;
   }

@@ -1,7 +1,14 @@
-// nn/dataset: IDX and CIFAR readers against hand-written files, splits, synthetic data.
+// nn/dataset: IDX, CIFAR and TinyImageNet readers against hand-written files, splits, synthetic data.
+// jpeglib.h needs size_t and FILE declared before it.
+#include <cstddef>
+#include <cstdio>
+
 #include <gtest/gtest.h>
+#include <jpeglib.h>
 #include <zlib.h>
 
+#include <array>
+#include <filesystem>
 #include <fstream>
 
 #include "nn/dataset.h"
@@ -185,4 +192,118 @@ TEST(FashionMnistLoader, FindsDebianPackageWithoutFlags) {
   EXPECT_EQ(r->test.size(), 10000);
   EXPECT_EQ(r->train.channels, 1);
   EXPECT_EQ(r->train.height, 32);
+}
+
+// ---- TinyImageNet: a hand-made tiny-imagenet-200 folder with JPEGs written by libjpeg ----------
+
+namespace {
+
+// A solid-colour JPEG (components 3: rgb; 1: gray = rgb[0]) at quality 100.
+void write_jpeg(const std::string& path, int width, int height, int components,
+                std::array<uint8_t, 3> rgb) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  ASSERT_NE(f, nullptr) << path;
+  jpeg_compress_struct c;
+  jpeg_error_mgr err;
+  c.err = jpeg_std_error(&err);
+  jpeg_create_compress(&c);
+  jpeg_stdio_dest(&c, f);
+  c.image_width = width;
+  c.image_height = height;
+  c.input_components = components;
+  c.in_color_space = components == 3 ? JCS_RGB : JCS_GRAYSCALE;
+  jpeg_set_defaults(&c);
+  jpeg_set_quality(&c, 100, TRUE);
+  jpeg_start_compress(&c, TRUE);
+  std::vector<uint8_t> row(static_cast<size_t>(width * components));
+  for (int x = 0; x < width; ++x)
+    for (int k = 0; k < components; ++k) row[x * components + k] = rgb[k];
+  while (c.next_scanline < c.image_height) {
+    JSAMPROW r = row.data();
+    jpeg_write_scanlines(&c, &r, 1);
+  }
+  jpeg_finish_compress(&c);
+  jpeg_destroy_compress(&c);
+  std::fclose(f);
+}
+
+// Two classes listed unsorted in wnids.txt, two training images each, three validation images.
+std::string make_tiny_imagenet(const TempDir& dir) {
+  namespace fs = std::filesystem;
+  const std::string root = dir / "tiny-imagenet-200";
+  fs::create_directories(root + "/train/n02/images");
+  fs::create_directories(root + "/train/n01/images");
+  fs::create_directories(root + "/val/images");
+  std::ofstream(root + "/wnids.txt") << "n02\nn01\n";
+  write_jpeg(root + "/train/n01/images/n01_0.JPEG", 64, 64, 3, {200, 100, 50});
+  write_jpeg(root + "/train/n01/images/n01_1.JPEG", 64, 64, 1, {90, 0, 0});
+  write_jpeg(root + "/train/n02/images/n02_0.JPEG", 64, 64, 3, {10, 20, 30});
+  write_jpeg(root + "/train/n02/images/n02_1.JPEG", 64, 64, 3, {40, 50, 60});
+  for (int i = 0; i < 3; ++i)
+    write_jpeg(root + "/val/images/val_" + std::to_string(i) + ".JPEG", 64, 64, 3, {128, 128, 128});
+  std::ofstream(root + "/val/val_annotations.txt")
+      << "val_0.JPEG\tn02\t0\t0\t63\t63\nval_1.JPEG\tn01\t1\t2\t3\t4\nval_2.JPEG\tn02\t0\t0\t1\t1\n";
+  return root;
+}
+
+}  // namespace
+
+TEST(TinyImageNet, ReadsTheStandardLayout) {
+  TempDir dir;
+  const std::string root = make_tiny_imagenet(dir);
+  // The folder itself or its parent.
+  for (const std::string& d : {root, std::string(dir.path())}) {
+    auto r = nn::load_tinyimagenet(d);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->classes, 2);
+    EXPECT_TRUE(r->augment_default);
+    ASSERT_EQ(r->train.size(), 4);
+    EXPECT_EQ(r->train.channels, 3);
+    EXPECT_EQ(r->train.height, 64);
+    // Classes in sorted wnid order: n01 = 0, n02 = 1; files in name order within a class.
+    EXPECT_EQ(r->train.labels, (std::vector<int>{0, 0, 1, 1}));
+    EXPECT_EQ(r->test.labels, (std::vector<int>{1, 0, 1}));
+    const auto pixel = [&](int image, int c, int y, int x) {
+      return int{r->train.pixels[static_cast<size_t>(image * r->train.sample_bytes() + (c * 64 + y) * 64 + x)]};
+    };
+    EXPECT_NEAR(pixel(0, 0, 10, 20), 200, 2);
+    EXPECT_NEAR(pixel(0, 1, 10, 20), 100, 2);
+    EXPECT_NEAR(pixel(0, 2, 63, 63), 50, 2);
+    for (int c = 0; c < 3; ++c) EXPECT_NEAR(pixel(1, c, 5, 5), 90, 2);  // grayscale -> RGB
+    EXPECT_NEAR(pixel(3, 2, 0, 0), 60, 2);
+  }
+  nn::DataOptions o;
+  o.dataset = "tinyimagenet";
+  o.data_dir = root;
+  auto via_options = nn::load_dataset(o);
+  ASSERT_TRUE(via_options.ok()) << via_options.error().message;
+  EXPECT_EQ(via_options->name, "tinyimagenet");
+}
+
+TEST(TinyImageNet, BadFilesAreOneLineErrors) {
+  TempDir dir;
+  const std::string root = make_tiny_imagenet(dir);
+  const auto error_of = [&] {
+    auto r = nn::load_tinyimagenet(root);
+    return r.ok() ? std::string("ok") : r.error().message;
+  };
+  // A wrong-size image, a file that is not a JPEG, a truncated JPEG.
+  write_jpeg(root + "/train/n01/images/n01_0.JPEG", 32, 64, 3, {1, 2, 3});
+  EXPECT_NE(error_of().find("n01_0.JPEG is not a readable 64x64 JPEG: is 32x64"), std::string::npos) << error_of();
+  std::ofstream(root + "/train/n01/images/n01_0.JPEG", std::ios::trunc) << "not a jpeg";
+  EXPECT_NE(error_of().find("n01_0.JPEG is not a readable 64x64 JPEG"), std::string::npos) << error_of();
+  write_jpeg(root + "/train/n01/images/n01_0.JPEG", 64, 64, 3, {1, 2, 3});
+  std::filesystem::resize_file(root + "/train/n01/images/n01_0.JPEG", 200);
+  EXPECT_NE(error_of().find("n01_0.JPEG"), std::string::npos) << error_of();
+  write_jpeg(root + "/train/n01/images/n01_0.JPEG", 64, 64, 3, {1, 2, 3});
+  EXPECT_EQ(error_of(), "ok");
+  // An annotation naming a class that wnids.txt lacks; a missing annotation file; no classes.
+  std::ofstream(root + "/val/val_annotations.txt") << "val_0.JPEG\tn99\t0\t0\t1\t1\n";
+  EXPECT_NE(error_of().find("line 1: class 'n99' is not in wnids.txt"), std::string::npos) << error_of();
+  std::filesystem::remove(root + "/val/val_annotations.txt");
+  EXPECT_NE(error_of().find("cannot open dataset file"), std::string::npos) << error_of();
+  std::ofstream(root + "/wnids.txt", std::ios::trunc) << "\n";
+  EXPECT_NE(error_of().find("lists no classes"), std::string::npos) << error_of();
+  std::ofstream(root + "/wnids.txt", std::ios::trunc) << "n01\nn03\n";
+  EXPECT_NE(error_of().find("no training images in"), std::string::npos) << error_of();
 }

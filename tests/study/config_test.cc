@@ -30,7 +30,7 @@ TEST(StudyConfig, JsonOverridesPresetAndRejectsMistakes) {
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->budgets, std::vector<std::string>{"width:0.5"});
   EXPECT_EQ(c->train.epochs, 3);
-  EXPECT_EQ(c->train.subset, 5000);
+  EXPECT_EQ(c->train.subset, 3000);
   EXPECT_EQ(c->train.test_subset, 2000);
   EXPECT_TRUE(c->search.enabled);
   EXPECT_EQ(config_from_json({{"modles", {"vgg11"}}}).error().message,
