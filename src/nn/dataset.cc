@@ -155,8 +155,9 @@ Result<DataSplits> load_dataset(const DataOptions& o) {
   if (o.val < 0) return bad_input("--val must not be negative, got " + std::to_string(o.val));
   if (o.test_subset < 0)
     return bad_input("--test-subset must be positive, got " + std::to_string(o.test_subset));
-  Result<DataSplits> r = bad_input("unknown dataset '" + o.dataset +
-                                   "' (expected fashion-mnist, cifar10, cifar100, tinyimagenet or synthetic)");
+  Result<DataSplits> r =
+      bad_input("unknown dataset '" + o.dataset +
+                "' (expected fashion-mnist, cifar10, cifar100, tinyimagenet or synthetic)");
   if (o.dataset == "fashion-mnist") {
     r = load_fashion_mnist(o.data_dir);
   } else if (o.dataset == "cifar10" || o.dataset == "cifar100") {

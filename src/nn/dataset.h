@@ -37,12 +37,13 @@ struct DataSplits {
 };
 
 struct DataOptions {
-  std::string dataset = "fashion-mnist";  // fashion-mnist | cifar10 | cifar100 | tinyimagenet | synthetic
-  std::string data_dir;                   // empty: the default location (Fashion-MNIST only)
-  int64_t subset = 0;                     // >0: keep this many training images (after the val split)
-  int64_t test_subset = 0;                // >0: keep this many test images, the same ones for every seed
-  int64_t val = 0;                        // images held out of the training set for validation
-  uint64_t seed = 0;                      // drives the split and the synthetic data
+  std::string dataset =
+      "fashion-mnist";      // fashion-mnist | cifar10 | cifar100 | tinyimagenet | synthetic
+  std::string data_dir;     // empty: the default location (Fashion-MNIST only)
+  int64_t subset = 0;       // >0: keep this many training images (after the val split)
+  int64_t test_subset = 0;  // >0: keep this many test images, the same ones for every seed
+  int64_t val = 0;          // images held out of the training set for validation
+  uint64_t seed = 0;        // drives the split and the synthetic data
   int64_t synthetic_train = 512, synthetic_test = 256;
 };
 
@@ -52,7 +53,8 @@ const char* default_fashion_mnist_dir();
 Result<DataSplits> load_dataset(const DataOptions& options);
 
 // IDX readers (exposed for tests). Images must be 28x28 unless expect_rows/cols are 0.
-Result<ImageSet> read_idx_images(const std::string& path, int expect_rows = 28, int expect_cols = 28);
+Result<ImageSet> read_idx_images(const std::string& path, int expect_rows = 28,
+                                 int expect_cols = 28);
 Result<std::vector<int>> read_idx_labels(const std::string& path, int classes);
 // One CIFAR binary file: label_bytes 1 (CIFAR-10) or 2 (CIFAR-100: coarse, fine; fine is used).
 Result<ImageSet> read_cifar_file(const std::string& path, int label_bytes, int classes);

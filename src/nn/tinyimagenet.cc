@@ -54,15 +54,15 @@ bool decode_jpeg(std::FILE* file, int size, uint8_t* chw, char* why, size_t why_
   jpeg_read_header(&cinfo, TRUE);
   cinfo.out_color_space = JCS_RGB;
   jpeg_start_decompress(&cinfo);
-  if (static_cast<int>(cinfo.output_width) != size || static_cast<int>(cinfo.output_height) != size ||
-      cinfo.output_components != 3) {
-    std::snprintf(why, why_size, "is %ux%u, expected %dx%d", cinfo.output_width, cinfo.output_height,
-                  size, size);
+  if (static_cast<int>(cinfo.output_width) != size ||
+      static_cast<int>(cinfo.output_height) != size || cinfo.output_components != 3) {
+    std::snprintf(why, why_size, "is %ux%u, expected %dx%d", cinfo.output_width,
+                  cinfo.output_height, size, size);
     jpeg_destroy_decompress(&cinfo);
     return false;
   }
   JSAMPARRAY row = (*cinfo.mem->alloc_sarray)(reinterpret_cast<j_common_ptr>(&cinfo), JPOOL_IMAGE,
-                                               static_cast<JDIMENSION>(size * 3), 1);
+                                              static_cast<JDIMENSION>(size * 3), 1);
   while (cinfo.output_scanline < cinfo.output_height) {
     const int y = static_cast<int>(cinfo.output_scanline);
     jpeg_read_scanlines(&cinfo, row, 1);
@@ -93,7 +93,8 @@ Status append_jpeg(const std::string& path, int label, ImageSet& set) {
 
 bool is_jpeg(const std::filesystem::path& p) {
   std::string ext = p.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return ext == ".jpeg" || ext == ".jpg";
 }
 
@@ -111,9 +112,10 @@ Result<DataSplits> load_tinyimagenet(const std::string& dir_flag) {
   namespace fs = std::filesystem;
   if (dir_flag.empty())
     return bad_input("--data-dir is required for tinyimagenet (the tiny-imagenet-200 folder)");
-  const std::string dir = !fs::exists(dir_flag + "/wnids.txt") && fs::exists(dir_flag + "/tiny-imagenet-200/wnids.txt")
-                              ? dir_flag + "/tiny-imagenet-200"
-                              : dir_flag;
+  const std::string dir =
+      !fs::exists(dir_flag + "/wnids.txt") && fs::exists(dir_flag + "/tiny-imagenet-200/wnids.txt")
+          ? dir_flag + "/tiny-imagenet-200"
+          : dir_flag;
   std::ifstream ids(dir + "/wnids.txt");
   if (!ids) return bad_input("cannot open dataset file " + dir + "/wnids.txt");
   std::vector<std::string> wnids;
@@ -163,7 +165,8 @@ Result<DataSplits> load_tinyimagenet(const std::string& dir_flag) {
     if (it == index.end())
       return bad_input(notes + " line " + std::to_string(line_no) + ": class '" + wnid +
                        "' is not in wnids.txt");
-    if (Status s = append_jpeg(dir + "/val/images/" + file, it->second, d.test); !s) return s.error();
+    if (Status s = append_jpeg(dir + "/val/images/" + file, it->second, d.test); !s)
+      return s.error();
   }
   if (d.test.labels.empty()) return bad_input(notes + " lists no images");
   return d;

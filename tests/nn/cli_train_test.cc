@@ -12,8 +12,9 @@ using paramscale::test::slurp;
 using paramscale::test::TempDir;
 
 namespace {
-const std::string kTiny = "train --model vgg11 --dataset synthetic --widths 8,8,16,16,16,16,16,16 "
-                          "--threads 2 --batch-size 32 --subset 192 -q ";
+const std::string kTiny =
+    "train --model vgg11 --dataset synthetic --widths 8,8,16,16,16,16,16,16 "
+    "--threads 2 --batch-size 32 --subset 192 -q ";
 }
 
 TEST(CliTrain, WritesRunDirectory) {
@@ -85,9 +86,11 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"train --model vgg13", "unknown model 'vgg13'"},
         BadInput{"train --model vgg11 --budget params:2x", "not a number"},
         BadInput{"train --model vgg11 --method magic", "unknown --method 'magic'"},
-        BadInput{"train --model vgg11 --data-dir /nonexistent", "cannot open dataset file /nonexistent/"},
+        BadInput{"train --model vgg11 --data-dir /nonexistent",
+                 "cannot open dataset file /nonexistent/"},
         BadInput{"train --model vgg11 --dataset cifar10", "--data-dir is required for cifar10"},
-        BadInput{"train --model vgg11 --dataset tinyimagenet", "--data-dir is required for tinyimagenet"},
+        BadInput{"train --model vgg11 --dataset tinyimagenet",
+                 "--data-dir is required for tinyimagenet"},
         BadInput{"train --model vgg11 --dataset tinyimagenet --data-dir /nonexistent",
                  "cannot open dataset file /nonexistent/wnids.txt"},
         BadInput{"train --model vgg11 --dataset synthetic --widths 2,2,2,2,2,2,2,2 --device tpu",
@@ -96,4 +99,5 @@ INSTANTIATE_TEST_SUITE_P(
                  "no CUDA device"},
         BadInput{"train --model vgg11 --dataset synthetic --resume", "no checkpoint to resume"},
         BadInput{"train --model vgg11 --dataset synthetic --subset 100000", "larger than the"},
-        BadInput{"train --model vgg11 --dataset synthetic --val 512", "leaves no training images"}));
+        BadInput{"train --model vgg11 --dataset synthetic --val 512",
+                 "leaves no training images"}));

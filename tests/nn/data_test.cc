@@ -1,5 +1,5 @@
-// nn/dataset: IDX, CIFAR and TinyImageNet readers against hand-written files, splits, synthetic data.
-// jpeglib.h needs size_t and FILE declared before it.
+// nn/dataset: IDX, CIFAR and TinyImageNet readers against hand-written files, splits, synthetic
+// data. jpeglib.h needs size_t and FILE declared before it.
 #include <cstddef>
 #include <cstdio>
 
@@ -68,7 +68,8 @@ TEST(IdxReader, ReadsHandWrittenFile) {
 TEST(IdxReader, ReadsUncompressedFileToo) {
   TempDir dir;
   const auto bytes = idx_labels({1, 2, 9});
-  std::ofstream(dir / "lab", std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  std::ofstream(dir / "lab", std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   auto r = nn::read_idx_labels(dir / "lab", 10);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(*r, (std::vector<int>{1, 2, 9}));
@@ -77,36 +78,46 @@ TEST(IdxReader, ReadsUncompressedFileToo) {
 TEST(IdxReader, RejectsBadFilesWithOneLineErrors) {
   TempDir dir;
   write_gz(dir / "magic.gz", idx_images(2, 28, 28, 0x801));
-  EXPECT_NE(read_error(nn::read_idx_images(dir / "magic.gz")).find("bad IDX magic 0x00000801"), std::string::npos);
+  EXPECT_NE(read_error(nn::read_idx_images(dir / "magic.gz")).find("bad IDX magic 0x00000801"),
+            std::string::npos);
   auto trunc = idx_images(2, 28, 28);
   trunc.resize(trunc.size() - 10);
   write_gz(dir / "trunc.gz", trunc);
-  EXPECT_NE(read_error(nn::read_idx_images(dir / "trunc.gz")).find("is truncated"), std::string::npos);
+  EXPECT_NE(read_error(nn::read_idx_images(dir / "trunc.gz")).find("is truncated"),
+            std::string::npos);
   auto header_only = idx_images(2, 28, 28);
   header_only.resize(10);
   write_gz(dir / "short.gz", header_only);
-  EXPECT_NE(read_error(nn::read_idx_images(dir / "short.gz")).find("is truncated"), std::string::npos);
+  EXPECT_NE(read_error(nn::read_idx_images(dir / "short.gz")).find("is truncated"),
+            std::string::npos);
   write_gz(dir / "dims.gz", idx_images(2, 27, 28));
-  EXPECT_NE(read_error(nn::read_idx_images(dir / "dims.gz")).find("images are 27x28, expected 28x28"), std::string::npos);
+  EXPECT_NE(
+      read_error(nn::read_idx_images(dir / "dims.gz")).find("images are 27x28, expected 28x28"),
+      std::string::npos);
   auto extra = idx_images(1, 28, 28);
   extra.push_back(0);
   write_gz(dir / "extra.gz", extra);
-  EXPECT_NE(read_error(nn::read_idx_images(dir / "extra.gz")).find("trailing bytes"), std::string::npos);
-  EXPECT_NE(read_error(nn::read_idx_images(dir / "missing.gz")).find("cannot open dataset file"), std::string::npos);
+  EXPECT_NE(read_error(nn::read_idx_images(dir / "extra.gz")).find("trailing bytes"),
+            std::string::npos);
+  EXPECT_NE(read_error(nn::read_idx_images(dir / "missing.gz")).find("cannot open dataset file"),
+            std::string::npos);
   // A gzip stream cut in the middle.
   write_gz(dir / "whole.gz", idx_images(50, 28, 28));
   std::ifstream in(dir / "whole.gz", std::ios::binary);
   std::string gz((std::istreambuf_iterator<char>(in)), {});
   std::ofstream(dir / "cut.gz", std::ios::binary) << gz.substr(0, gz.size() / 2);
   const std::string cut = read_error(nn::read_idx_images(dir / "cut.gz"));
-  EXPECT_TRUE(cut.find("truncated") != std::string::npos || cut.find("corrupt") != std::string::npos) << cut;
+  EXPECT_TRUE(cut.find("truncated") != std::string::npos ||
+              cut.find("corrupt") != std::string::npos)
+      << cut;
   for (const std::string& e : {cut, read_error(nn::read_idx_images(dir / "magic.gz"))})
     EXPECT_EQ(e.find('\n'), std::string::npos);
 
   write_gz(dir / "lab.gz", idx_labels({1, 10}));
   auto lab = nn::read_idx_labels(dir / "lab.gz", 10);
   ASSERT_FALSE(lab.ok());
-  EXPECT_NE(lab.error().message.find("label 10 of item 1 is outside the 10 classes"), std::string::npos);
+  EXPECT_NE(lab.error().message.find("label 10 of item 1 is outside the 10 classes"),
+            std::string::npos);
   write_gz(dir / "labmagic.gz", idx_labels({1}, 0x803));
   EXPECT_FALSE(nn::read_idx_labels(dir / "labmagic.gz", 10).ok());
 }
@@ -121,7 +132,8 @@ TEST(FashionMnistLoader, ReadsDirectoryAndChecksCounts) {
   o.data_dir = dir.path();
   auto r = nn::load_dataset(o);
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.error().message.find("has 4 labels for 5 images"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("has 4 labels for 5 images"), std::string::npos)
+      << r.error().message;
   write_gz(dir / "t10k-labels-idx1-ubyte.gz", idx_labels(std::vector<uint8_t>(5, 1)));
   o.val = 4;
   o.subset = 10;
@@ -164,7 +176,8 @@ TEST(CifarReader, ReadsRecordsAndRejectsBadFiles) {
   TempDir dir;
   std::vector<uint8_t> rec(2 * 3074);
   rec[0] = 7, rec[1] = 42, rec[2] = 200, rec[3074] = 3, rec[3075] = 99;
-  std::ofstream(dir / "c100.bin", std::ios::binary).write(reinterpret_cast<const char*>(rec.data()), rec.size());
+  std::ofstream(dir / "c100.bin", std::ios::binary)
+      .write(reinterpret_cast<const char*>(rec.data()), rec.size());
   auto r = nn::read_cifar_file(dir / "c100.bin", 2, 100);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->labels, (std::vector<int>{42, 99}));
@@ -172,7 +185,8 @@ TEST(CifarReader, ReadsRecordsAndRejectsBadFiles) {
   auto bad = nn::read_cifar_file(dir / "c100.bin", 2, 50);
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("label 99 of record 1"), std::string::npos);
-  std::ofstream(dir / "short.bin", std::ios::binary).write(reinterpret_cast<const char*>(rec.data()), 3000);
+  std::ofstream(dir / "short.bin", std::ios::binary)
+      .write(reinterpret_cast<const char*>(rec.data()), 3000);
   auto t = nn::read_cifar_file(dir / "short.bin", 1, 10);
   ASSERT_FALSE(t.ok());
   EXPECT_NE(t.error().message.find("truncated"), std::string::npos);
@@ -242,7 +256,8 @@ std::string make_tiny_imagenet(const TempDir& dir) {
   for (int i = 0; i < 3; ++i)
     write_jpeg(root + "/val/images/val_" + std::to_string(i) + ".JPEG", 64, 64, 3, {128, 128, 128});
   std::ofstream(root + "/val/val_annotations.txt")
-      << "val_0.JPEG\tn02\t0\t0\t63\t63\nval_1.JPEG\tn01\t1\t2\t3\t4\nval_2.JPEG\tn02\t0\t0\t1\t1\n";
+      << "val_0.JPEG\tn02\t0\t0\t63\t63\nval_1.JPEG\tn01\t1\t2\t3\t4\nval_2."
+         "JPEG\tn02\t0\t0\t1\t1\n";
   return root;
 }
 
@@ -264,7 +279,8 @@ TEST(TinyImageNet, ReadsTheStandardLayout) {
     EXPECT_EQ(r->train.labels, (std::vector<int>{0, 0, 1, 1}));
     EXPECT_EQ(r->test.labels, (std::vector<int>{1, 0, 1}));
     const auto pixel = [&](int image, int c, int y, int x) {
-      return int{r->train.pixels[static_cast<size_t>(image * r->train.sample_bytes() + (c * 64 + y) * 64 + x)]};
+      return int{r->train.pixels[static_cast<size_t>(image * r->train.sample_bytes() +
+                                                     (c * 64 + y) * 64 + x)]};
     };
     EXPECT_NEAR(pixel(0, 0, 10, 20), 200, 2);
     EXPECT_NEAR(pixel(0, 1, 10, 20), 100, 2);
@@ -289,9 +305,11 @@ TEST(TinyImageNet, BadFilesAreOneLineErrors) {
   };
   // A wrong-size image, a file that is not a JPEG, a truncated JPEG.
   write_jpeg(root + "/train/n01/images/n01_0.JPEG", 32, 64, 3, {1, 2, 3});
-  EXPECT_NE(error_of().find("n01_0.JPEG is not a readable 64x64 JPEG: is 32x64"), std::string::npos) << error_of();
+  EXPECT_NE(error_of().find("n01_0.JPEG is not a readable 64x64 JPEG: is 32x64"), std::string::npos)
+      << error_of();
   std::ofstream(root + "/train/n01/images/n01_0.JPEG", std::ios::trunc) << "not a jpeg";
-  EXPECT_NE(error_of().find("n01_0.JPEG is not a readable 64x64 JPEG"), std::string::npos) << error_of();
+  EXPECT_NE(error_of().find("n01_0.JPEG is not a readable 64x64 JPEG"), std::string::npos)
+      << error_of();
   write_jpeg(root + "/train/n01/images/n01_0.JPEG", 64, 64, 3, {1, 2, 3});
   std::filesystem::resize_file(root + "/train/n01/images/n01_0.JPEG", 200);
   EXPECT_NE(error_of().find("n01_0.JPEG"), std::string::npos) << error_of();
@@ -299,7 +317,8 @@ TEST(TinyImageNet, BadFilesAreOneLineErrors) {
   EXPECT_EQ(error_of(), "ok");
   // An annotation naming a class that wnids.txt lacks; a missing annotation file; no classes.
   std::ofstream(root + "/val/val_annotations.txt") << "val_0.JPEG\tn99\t0\t0\t1\t1\n";
-  EXPECT_NE(error_of().find("line 1: class 'n99' is not in wnids.txt"), std::string::npos) << error_of();
+  EXPECT_NE(error_of().find("line 1: class 'n99' is not in wnids.txt"), std::string::npos)
+      << error_of();
   std::filesystem::remove(root + "/val/val_annotations.txt");
   EXPECT_NE(error_of().find("cannot open dataset file"), std::string::npos) << error_of();
   std::ofstream(root + "/wnids.txt", std::ios::trunc) << "\n";

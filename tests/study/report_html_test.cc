@@ -28,8 +28,12 @@ TEST(ReportHtml, ChromiumSeesTheStructureWeWrote) {
   Document d;
   d.heading("paramscale report", 1);
   d.paragraph("ratio < 1 & \"quoted\"");
-  d.table({{"model", "latency NS÷U"}, {"vgg11", "a < b & c"}, {"mobilenetv2", "<script>x</script>"}});
-  PlotSpec spec{"Latency vs parameters", "parameters", "ms", false,
+  d.table(
+      {{"model", "latency NS÷U"}, {"vgg11", "a < b & c"}, {"mobilenetv2", "<script>x</script>"}});
+  PlotSpec spec{"Latency vs parameters",
+                "parameters",
+                "ms",
+                false,
                 {{"uniform", {{1, 2}, {2, 3}}, true}, {"NeuralScale", {{1, 4}, {2, 7}}, true}}};
   const auto svg = draw_svg(spec);
   ASSERT_TRUE(svg.ok()) << svg.error().message;
@@ -38,8 +42,10 @@ TEST(ReportHtml, ChromiumSeesTheStructureWeWrote) {
   const std::string path = ::testing::TempDir() + "paramscale-report-html-test.html";
   std::ofstream(path) << to_html(d, "paramscale report");
 
-  const auto r = run_command("timeout 60 chromium --headless --no-sandbox --disable-gpu "
-                             "--no-first-run --dump-dom file://" + path);
+  const auto r = run_command(
+      "timeout 60 chromium --headless --no-sandbox --disable-gpu "
+      "--no-first-run --dump-dom file://" +
+      path);
   std::remove(path.c_str());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string& dom = r.out;
@@ -52,5 +58,6 @@ TEST(ReportHtml, ChromiumSeesTheStructureWeWrote) {
   EXPECT_NE(dom.find("ratio &lt; 1 &amp; \"quoted\""), std::string::npos);
   // Nothing was swallowed: the caption follows the SVG and the last paragraph is in the body.
   EXPECT_LT(dom.find("<svg"), dom.find("<figcaption>latency plot</figcaption>"));
-  EXPECT_TRUE(std::regex_search(dom, std::regex("<p>END-OF-PAGE</p>\\s*</body>"))) << dom.substr(dom.size() - 300);
+  EXPECT_TRUE(std::regex_search(dom, std::regex("<p>END-OF-PAGE</p>\\s*</body>")))
+      << dom.substr(dom.size() - 300);
 }
