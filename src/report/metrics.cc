@@ -75,6 +75,8 @@ Metrics compute_metrics(const std::vector<nlohmann::json>& records) {
     p.threads = c.value("threads", 0);
     p.opt_level = c.value("opt_level", "");
     p.dataset = c.value("dataset", "");
+    if (r.contains("bench") && r["bench"].is_object())
+      if (const auto f = number(r["bench"], "layout", "nchwc_fraction")) p.nchwc_fraction = *f;
     p.widths = r.value("widths", std::vector<int>{});
     const auto params = number(r, "analysis", "params");
     const auto median = number(r, "latency_ms", "median");

@@ -1,10 +1,11 @@
-// report/metrics: the seed study's efficiency metrics from study records, and NeuralScale / uniform.
+// report/metrics: the seed study's efficiency metrics from study records, and NeuralScale /
+// uniform.
 //
 // Per record: runtime memory MB (peak during inference - baseline), accuracy per MB, runtime memory
 // bytes per parameter, accuracy per ms of median latency, MACs and peak activation bytes per
-// parameter. Records of the same (model, budget, runtime, threads, opt level) and method are averaged
-// over seeds; a Comparison pairs uniform with NeuralScale and gives each ratio. Accuracy metrics are
-// absent (nullopt) for untrained (deployment-only) records. Nothing here is estimated.
+// parameter. Records of the same (model, budget, runtime, threads, opt level) and method are
+// averaged over seeds; a Comparison pairs uniform with NeuralScale and gives each ratio. Accuracy
+// metrics are absent (nullopt) for untrained (deployment-only) records. Nothing here is estimated.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -16,7 +17,8 @@ namespace paramscale::report {
 
 struct Point {
   std::string model, method, budget, runtime, opt_level;
-  std::string dataset;  // the input shape's preset (cifar10, fashion-mnist, ...)
+  std::string dataset;                   // the input shape's preset (cifar10, fashion-mnist, ...)
+  std::optional<double> nchwc_fraction;  // convolutions ONNX Runtime ran in its blocked layout
   int threads = 0;
   int seeds = 0;
   std::vector<int> widths;

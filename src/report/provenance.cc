@@ -52,6 +52,20 @@ std::string search_text(const std::string& model, const nlohmann::json& s) {
          " trace rows, fit R^2 >= " + fmt(min_r2, "%.3f") +
          ". Settings: " + s.value("settings", std::string("?"));
 }
+// A fit file named in the config: what the file itself says about where it came from.
+std::string fit_file_text(const std::string& model, const std::string& path) {
+  const nlohmann::json f = read_json(path);
+  std::string s = model + ": NeuralScale widths from the fit file " + path;
+  if (f.is_null()) return s + " (unreadable when the report was made).";
+  const auto traces = f.value("traces", std::vector<std::string>{});
+  std::string from;
+  for (const auto& t : traces) from += (from.empty() ? "" : ", ") + t;
+  const auto its = f.value("iterations", nlohmann::json::array());
+  return s + ": fitted on " + f.value("dataset", std::string("an unnamed dataset")) + " with the " +
+         f.value("count", std::string("proxy")) + " parameter count, " +
+         std::to_string(its.size()) + " iteration(s)" + (from.empty() ? "" : ", from " + from) +
+         "; the last iteration's laws are used.";
+}
 }  // namespace
 
 void provenance_section(Document& doc, const std::vector<std::string>& study_dirs) {
@@ -69,8 +83,7 @@ void provenance_section(Document& doc, const std::vector<std::string>& study_dir
     const nlohmann::json fits = c.value("fits", nlohmann::json::object());
     for (const std::string& model : c.value("models", std::vector<std::string>{})) {
       if (fits.contains(model)) {
-        doc.paragraph(model + ": NeuralScale widths from the fit file " +
-                      fits[model].get<std::string>() + " (given to the study).");
+        doc.paragraph(fit_file_text(model, fits[model].get<std::string>()));
         continue;
       }
       const nlohmann::json s = read_json(dir + "/search/" + model + "/search.json");

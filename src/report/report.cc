@@ -69,7 +69,7 @@ void family_sections(Document& doc, const Metrics& m) {
     doc.heading(model);
     std::vector<std::vector<std::string>> rows = {
         {"budget", "method", "setting", "params", "MACs (M)", "peak act MB", "acc % (best/final)",
-         "median ms", "p90 ms", "runtime MB", "acc/MB", "bytes/param", "acc/ms"}};
+         "median ms", "p90 ms", "runtime MB", "acc/MB", "bytes/param", "acc/ms", "NCHWc convs"}};
     for (const Point& p : m.points) {
       if (p.model != model) continue;
       rows.push_back(
@@ -77,7 +77,8 @@ void family_sections(Document& doc, const Metrics& m) {
            num(p.peak_activation_bytes / 1e6, 3),
            p.accuracy ? num(*p.accuracy, 2) + " / " + opt(p.final_accuracy, 2) : "not trained",
            num(p.latency_median_ms, 3), num(p.latency_p90_ms, 3), num(p.runtime_memory_mb(), 2),
-           opt(p.accuracy_per_mb(), 3), num(p.memory_per_param(), 2), opt(p.accuracy_per_ms(), 2)});
+           opt(p.accuracy_per_mb(), 3), num(p.memory_per_param(), 2), opt(p.accuracy_per_ms(), 2),
+           p.nchwc_fraction ? num(100 * *p.nchwc_fraction, 0) + "%" : "-"});
     }
     doc.table(rows);
     std::vector<std::vector<std::string>> ratio = {

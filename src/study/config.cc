@@ -29,6 +29,9 @@ Result<StudyConfig> preset(const std::string& name) {
     c.runtimes = {"ort", "opencv"};
     c.threads = {1, 0};
     c.train.enabled = false;
+    // ResNet-50 has no published fit: the one bundled here came from our own search
+    // (data/fits/README.md says how); fits given with --fit take precedence.
+    c.fits["resnet50"] = std::string(PARAMSCALE_DATA_DIR) + "/fits/resnet50_fashion-mnist.json";
     return c;
   }
   return bad_input("unknown study preset '" + name + "' (expected quick or paper)");

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "study/cell.h"
 #include "study/config.h"
 
@@ -16,6 +18,10 @@ TEST(StudyConfig, PresetsExpandToTheirMatrix) {
   EXPECT_EQ(expand(paper, 2).size(), 4u * 2 * 4 * 4);
   // With one core "1 thread" and "all cores" are the same cell.
   EXPECT_EQ(expand(paper, 1).size(), 4u * 2 * 4 * 2);
+  // ResNet-50 (no published fit) comes with the fit our own search produced, shipped in data/fits.
+  ASSERT_EQ(paper.fits.count("resnet50"), 1u);
+  EXPECT_TRUE(std::filesystem::exists(paper.fits.at("resnet50"))) << paper.fits.at("resnet50");
+  EXPECT_EQ(paper.fits.size(), 1u);
 }
 
 TEST(StudyConfig, KeysAreStableAndFileSafe) {

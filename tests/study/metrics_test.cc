@@ -3,28 +3,37 @@
 
 #include "report/metrics.h"
 
-using paramscale::report::compute_metrics;
 using nlohmann::json;
+using paramscale::report::compute_metrics;
 
 namespace {
 json record(const std::string& method, const std::string& budget, int seed, double params,
             double median_ms, double memory_bytes, json accuracy) {
-  return {{"schema_version", 1},
-          {"key", method + budget + std::to_string(seed)},
-          {"cell", {{"model", "vgg11"}, {"method", method}, {"budget", budget}, {"seed", seed},
-                    {"runtime", "ort"}, {"threads", 2}, {"opt_level", "all"}}},
-          {"widths", {1, 2}},
-          {"analysis", {{"params", params}, {"macs", 10 * params}, {"peak_activation_bytes", 4000}}},
-          {"accuracy", accuracy},
-          {"latency_ms", {{"median", median_ms}, {"p90", median_ms * 1.5}}},
-          {"memory", {{"runtime_bytes", memory_bytes}}}};
+  return {
+      {"schema_version", 1},
+      {"key", method + budget + std::to_string(seed)},
+      {"cell",
+       {{"model", "vgg11"},
+        {"method", method},
+        {"budget", budget},
+        {"seed", seed},
+        {"runtime", "ort"},
+        {"threads", 2},
+        {"opt_level", "all"}}},
+      {"widths", {1, 2}},
+      {"analysis", {{"params", params}, {"macs", 10 * params}, {"peak_activation_bytes", 4000}}},
+      {"accuracy", accuracy},
+      {"latency_ms", {{"median", median_ms}, {"p90", median_ms * 1.5}}},
+      {"memory", {{"runtime_bytes", memory_bytes}}}};
 }
 }  // namespace
 
 TEST(Metrics, PerPointAndRatiosAreExact) {
   // uniform: 90% at 10 MB, 1,000,000 params, 2 ms; NeuralScale: 92% at 20 MB, same params, 5 ms.
-  const auto m = compute_metrics({record("uniform", "params:0.5", 0, 1e6, 2.0, 10e6, {{"best_test", 0.90}, {"final_test", 0.89}}),
-                                  record("neuralscale", "params:0.5", 0, 1e6, 5.0, 20e6, {{"best_test", 92.0}, {"final_test", 91.0}})});
+  const auto m = compute_metrics({record("uniform", "params:0.5", 0, 1e6, 2.0, 10e6,
+                                         {{"best_test", 0.90}, {"final_test", 0.89}}),
+                                  record("neuralscale", "params:0.5", 0, 1e6, 5.0, 20e6,
+                                         {{"best_test", 92.0}, {"final_test", 91.0}})});
   ASSERT_EQ(m.points.size(), 2u);
   ASSERT_EQ(m.comparisons.size(), 1u);
   const auto& c = m.comparisons[0];
@@ -72,4 +81,20 @@ TEST(Metrics, RecordWithoutMeasurementsIsReportedNotFatal) {
   EXPECT_EQ(m.points.size(), 1u);
   ASSERT_EQ(m.problems.size(), 1u);
   EXPECT_NE(m.problems[0].find("latency_ms"), std::string::npos);
+}
+
+TEST(Metrics, BlockedLayoutFractionComesFromTheBenchRecord) {
+  json with = record("uniform", "params:0.5", 0, 1e6, 2.0, 10e6, nullptr);
+  with["bench"] = {{"layout", {{"convs", 8}, {"nchwc_convs", 1}, {"nchwc_fraction", 0.125}}}};
+  const auto m =
+      compute_metrics({with, record("neuralscale", "params:0.5", 0, 1e6, 5.0, 20e6, nullptr)});
+  ASSERT_EQ(m.points.size(), 2u);
+  for (const auto& p : m.points) {
+    if (p.method == "uniform") {
+      ASSERT_TRUE(p.nchwc_fraction.has_value());
+      EXPECT_EQ(*p.nchwc_fraction, 0.125);
+    } else {
+      EXPECT_FALSE(p.nchwc_fraction.has_value());  // no layout probe recorded: shown as "-"
+    }
+  }
 }
