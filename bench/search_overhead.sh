@@ -7,8 +7,8 @@
 #
 # Two numbers, both from one `paramscale search` run (1 iteration, 1 warm-up epoch, then 5% of live
 # channels pruned every 5 minibatches until 95% are gone):
-#  - bookkeeping ÷ step time, from search.json (`bookkeeping_seconds` is everything the search does
-#    per minibatch beyond forward/backward/step, progress statistics included: an upper bound);
+#  - bookkeeping ÷ step time, from search.json (`bookkeeping_seconds` times exactly the score
+#    accumulation after each minibatch and the pruning step's ranking);
 #  - the search's step throughput (gated network: gates are one multiply per channel) against
 #    `paramscale train` on the same widths, batch, threads and images (plain network, 1 epoch).
 # Checkpoints (written after every pruning step) are not counted in either.
@@ -36,6 +36,6 @@ search_ips = steps * batch / s["step_seconds"]
 print(f"| search minibatches | bookkeeping s | step s | bookkeeping ÷ steps | search img/s (gated) | train img/s (plain) | gated ÷ plain |")
 print(f"|---|---|---|---|---|---|---|")
 print(f"| {steps} | {s['bookkeeping_seconds']:.2f} | {s['step_seconds']:.1f} | "
-      f"{100 * s['bookkeeping_seconds'] / s['step_seconds']:.1f}% | {search_ips:.0f} | "
+      f"{100 * s['bookkeeping_seconds'] / s['step_seconds']:.2f}% | {search_ips:.0f} | "
       f"{t['images_per_second']:.0f} | {search_ips / t['images_per_second']:.3f} |")
 PY

@@ -1,7 +1,8 @@
 // paramscale search: the NeuralScale search (gated Taylor pruning while training, architecture
 // descent) for a family on a dataset, into SEARCH_DIR (nn/search.h lists the files). Its
 // SEARCH_DIR/fit.json feeds `paramscale scale --fit`. Progress on stderr; a summary on stdout.
-#include <cmath>
+#include <algorithm>
+#include <cstdio>
 
 #include "cli/command.h"
 #include "nn/dataset.h"

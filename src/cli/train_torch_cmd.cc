@@ -1,13 +1,13 @@
 // paramscale train: train a scaled network and write RUN_DIR/{weights.psw, arch.json, log.csv,
 // summary.json, checkpoint.pt}. Progress on stderr; a one-line result on stdout.
 // --dataset synthetic trains on a seeded toy task with the CIFAR-10 network shape (for tests).
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "cli/network_args.h"
 #include "nn/dataset.h"
 #include "nn/trainer.h"
+#include "util/atomic_file.h"
 #include "util/version.h"
 
 namespace paramscale::cli {
@@ -25,13 +25,7 @@ struct TrainArgs {
 };
 
 void write_json(const std::string& path, const nlohmann::json& j) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << j.dump(2) << '\n';
-    if (!out.flush()) throw CliError{failure("cannot write " + tmp)};
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) throw CliError{failure("cannot rename " + tmp)};
+  unwrap(write_file_atomic(path, j.dump(2) + "\n"));
 }
 
 int run_train(TrainArgs a) {

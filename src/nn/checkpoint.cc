@@ -5,22 +5,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "util/atomic_file.h"
+
 namespace paramscale::nn {
 
 namespace {
 
 constexpr int64_t kVersion = 1;
 constexpr int kFields = 9;
-
-std::string first_line(const std::string& s) {
-  const auto nl = s.find('\n');
-  return nl == std::string::npos ? s : s.substr(0, nl);
-}
-
-Status rename_into_place(const std::string& tmp, const std::string& path) {
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return failure("cannot rename " + tmp + " to " + path);
-  return {};
-}
 
 // The first "key=value" line of `want` that `have` does not match, as a message.
 std::string settings_difference(const std::string& want, const std::string& have) {
@@ -41,9 +33,9 @@ std::string settings_difference(const std::string& want, const std::string& have
 
 Status save_checkpoint(const std::string& path, Model& model, torch::optim::Optimizer& optimizer,
                        const TrainState& state) {
-  const std::string tmp = path + ".tmp";
+  torch::serialize::OutputArchive ar;
   try {
-    torch::serialize::OutputArchive ar, model_ar, opt_ar;
+    torch::serialize::OutputArchive model_ar, opt_ar;
     model->save(model_ar);
     optimizer.save(opt_ar);
     ar.write("model", model_ar);
@@ -51,12 +43,16 @@ Status save_checkpoint(const std::string& path, Model& model, torch::optim::Opti
     ar.write("version", c10::IValue(kVersion));
     ar.write("epoch", c10::IValue(int64_t{state.epoch}));
     ar.write("settings", c10::IValue(state.settings));
-    auto hist = torch::zeros({static_cast<int64_t>(state.history.size()), kFields}, torch::kFloat64);
+    auto hist =
+        torch::zeros({static_cast<int64_t>(state.history.size()), kFields}, torch::kFloat64);
     auto h = hist.accessor<double, 2>();
     for (size_t i = 0; i < state.history.size(); ++i) {
       const EpochRecord& r = state.history[i];
-      const double v[kFields] = {double(r.epoch), r.lr, r.train_loss, r.train_accuracy, r.val_accuracy,
-                                 r.test_accuracy, r.images_per_second, r.epoch_seconds, r.elapsed_seconds};
+      const double v[kFields] = {double(r.epoch),     r.lr,
+                                 r.train_loss,        r.train_accuracy,
+                                 r.val_accuracy,      r.test_accuracy,
+                                 r.images_per_second, r.epoch_seconds,
+                                 r.elapsed_seconds};
       for (int k = 0; k < kFields; ++k) h[i][k] = v[k];
     }
     ar.write("history", hist);
@@ -67,17 +63,16 @@ Status save_checkpoint(const std::string& path, Model& model, torch::optim::Opti
       std::lock_guard<std::mutex> lock(gen.mutex());
       ar.write("torch_rng", gen.get_state());
     }
-    ar.save_to(tmp);
   } catch (const std::exception& e) {
-    std::remove(tmp.c_str());
-    return failure("cannot write checkpoint " + tmp + ": " + first_line(e.what()));
+    return failure("cannot build checkpoint " + path + ": " + first_line(e.what()));
   }
-  return rename_into_place(tmp, path);
+  return save_archive(ar, path, "checkpoint");
 }
 
 Status load_checkpoint(const std::string& path, Model& model, torch::optim::Optimizer& optimizer,
                        TrainState* state) {
-  if (!std::ifstream(path)) return bad_input("no checkpoint to resume: " + path + " does not exist");
+  if (!std::ifstream(path))
+    return bad_input("no checkpoint to resume: " + path + " does not exist");
   try {
     torch::serialize::InputArchive ar, model_ar, opt_ar;
     ar.load_from(path);
@@ -88,7 +83,8 @@ Status load_checkpoint(const std::string& path, Model& model, torch::optim::Opti
     ar.read("settings", v);
     const std::string saved = v.toStringRef();
     if (saved != state->settings)
-      return bad_input("cannot resume " + path + ": " + settings_difference(state->settings, saved));
+      return bad_input("cannot resume " + path + ": " +
+                       settings_difference(state->settings, saved));
     ar.read("model", model_ar);
     model->load(model_ar);
     ar.read("optimizer", opt_ar);
@@ -99,8 +95,10 @@ Status load_checkpoint(const std::string& path, Model& model, torch::optim::Opti
     ar.read("history", hist);
     ar.read("times", times);
     ar.read("torch_rng", rng);
-    if (hist.dim() != 2 || hist.size(1) != kFields || hist.size(0) != state->epoch || times.numel() != 3)
-      return bad_input("checkpoint " + path + " is inconsistent (history does not match its epoch)");
+    if (hist.dim() != 2 || hist.size(1) != kFields || hist.size(0) != state->epoch ||
+        times.numel() != 3)
+      return bad_input("checkpoint " + path +
+                       " is inconsistent (history does not match its epoch)");
     hist = hist.to(torch::kFloat64);
     auto h = hist.accessor<double, 2>();
     state->history.clear();
@@ -125,23 +123,36 @@ Status load_checkpoint(const std::string& path, Model& model, torch::optim::Opti
 }
 
 Status write_log_csv(const std::string& path, const std::vector<EpochRecord>& history) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) return failure("cannot write " + tmp);
-    out << "epoch,lr,train_loss,train_accuracy,val_accuracy,test_accuracy,images_per_second,"
-           "epoch_seconds,elapsed_seconds\n";
-    char line[512];
-    for (const EpochRecord& r : history) {
-      std::snprintf(line, sizeof line, "%d,%.6g,%.6f,%.6f,%s,%.6f,%.1f,%.2f,%.2f\n", r.epoch, r.lr,
-                    r.train_loss, r.train_accuracy,
-                    r.val_accuracy < 0 ? "" : std::to_string(r.val_accuracy).c_str(), r.test_accuracy,
-                    r.images_per_second, r.epoch_seconds, r.elapsed_seconds);
-      out << line;
-    }
-    if (!out.flush()) return failure("cannot write " + tmp);
+  std::string csv =
+      "epoch,lr,train_loss,train_accuracy,val_accuracy,test_accuracy,images_per_second,"
+      "epoch_seconds,elapsed_seconds\n";
+  char line[512];
+  for (const EpochRecord& r : history) {
+    std::snprintf(line, sizeof line, "%d,%.6g,%.6f,%.6f,%s,%.6f,%.1f,%.2f,%.2f\n", r.epoch, r.lr,
+                  r.train_loss, r.train_accuracy,
+                  r.val_accuracy < 0 ? "" : std::to_string(r.val_accuracy).c_str(), r.test_accuracy,
+                  r.images_per_second, r.epoch_seconds, r.elapsed_seconds);
+    csv += line;
   }
-  return rename_into_place(tmp, path);
+  return write_file_atomic(path, csv);
 }
+
+Status save_archive(torch::serialize::OutputArchive& archive, const std::string& path,
+                    const std::string& what) {
+  const std::string tmp = path + ".tmp";
+  try {
+    archive.save_to(tmp);
+  } catch (const std::exception& e) {
+    std::remove(tmp.c_str());
+    return failure("cannot write " + what + " " + tmp + ": " + first_line(e.what()));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return failure("cannot rename " + tmp + " to " + path);
+  }
+  return {};
+}
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 }  // namespace paramscale::nn

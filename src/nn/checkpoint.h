@@ -27,7 +27,14 @@ Status save_checkpoint(const std::string& path, Model& model, torch::optim::Opti
 Status load_checkpoint(const std::string& path, Model& model, torch::optim::Optimizer& optimizer,
                        TrainState* state);
 
-// Writes the history as CSV (temp file + rename).
+// Writes the history as CSV (util/atomic_file).
 Status write_log_csv(const std::string& path, const std::vector<EpochRecord>& history);
+
+// Saves a torch archive to "<path>.tmp" and renames it over path; `what` names the file in errors
+// ("checkpoint", "search checkpoint"). Shared by the trainer and the search.
+Status save_archive(torch::serialize::OutputArchive& archive, const std::string& path,
+                    const std::string& what);
+// The first line of a (multi-line) libtorch exception message.
+std::string first_line(const std::string& text);
 
 }  // namespace paramscale::nn

@@ -5,11 +5,11 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "nn/batches.h"
+#include "nn/checkpoint.h"
 #include "nn/model.h"
 #include "nn/pruning.h"
 #include "scaling/fit_file.h"
@@ -124,9 +124,8 @@ std::string settings_text(arch::Family family, const arch::DatasetShape& shape, 
 
 Status save_state(const std::string& path, const SearchState& st, const std::string& settings,
                   Model* model, torch::optim::Optimizer* optimizer) {
-  const std::string tmp = path + ".tmp";
+  torch::serialize::OutputArchive ar;
   try {
-    torch::serialize::OutputArchive ar;
     ar.write("version", c10::IValue(kCheckpointVersion));
     ar.write("settings", c10::IValue(settings));
     ar.write("state", c10::IValue(state_json(st).dump()));
@@ -137,14 +136,10 @@ Status save_state(const std::string& path, const SearchState& st, const std::str
       ar.write("model", model_ar);
       ar.write("optimizer", opt_ar);
     }
-    ar.save_to(tmp);
   } catch (const std::exception& e) {
-    std::remove(tmp.c_str());
-    return failure("cannot write search checkpoint " + tmp + ": " + e.what());
+    return failure("cannot build search checkpoint " + path + ": " + first_line(e.what()));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    return failure("cannot rename " + tmp + " to " + path);
-  return {};
+  return save_archive(ar, path, "search checkpoint");
 }
 
 Result<SearchState> load_state(const std::string& path, const std::string& settings) {
@@ -164,9 +159,8 @@ Result<SearchState> load_state(const std::string& path, const std::string& setti
     ar.read("state", v);
     return state_from(json::parse(v.toStringRef()));
   } catch (const std::exception& e) {
-    std::string what = e.what();
     return bad_input("search checkpoint " + path +
-                     " is corrupt or unreadable: " + what.substr(0, what.find('\n')));
+                     " is corrupt or unreadable: " + first_line(e.what()));
   }
 }
 
@@ -179,9 +173,7 @@ Status load_model(const std::string& path, Model& model, torch::optim::Optimizer
     ar.read("optimizer", opt_ar);
     optimizer.load(opt_ar);
   } catch (const std::exception& e) {
-    std::string what = e.what();
-    return bad_input("search checkpoint " + path +
-                     " is corrupt: " + what.substr(0, what.find('\n')));
+    return bad_input("search checkpoint " + path + " is corrupt: " + first_line(e.what()));
   }
   return {};
 }
@@ -376,11 +368,12 @@ Result<SearchSummary> search(arch::Family family, const arch::DatasetShape& shap
       loss.backward();
       optimizer.step();
       ++st.step;
-      const auto t1 = Clock::now();
-      st.step_seconds += std::chrono::duration<double>(t1 - t0).count();
+      st.step_seconds += seconds_since(t0);
       const bool pruning = st.step > warmup_steps;
       if (pruning) {
+        const auto b0 = Clock::now();
         scores.accumulate();
+        st.bookkeeping_seconds += seconds_since(b0);
         interval_loss += loss.item<double>();
         interval_correct += logits.argmax(1).eq(y).sum().item<int64_t>();
         interval_seen += o.batch_size;
@@ -391,7 +384,9 @@ Result<SearchSummary> search(arch::Family family, const arch::DatasetShape& shap
         for (int l : live) live_total += l;
         int k = o.prune_per_step;
         if (o.prune_fraction > 0) k = static_cast<int>(std::ceil(o.prune_fraction * live_total));
+        const auto b0 = Clock::now();
         const int pruned = prune_lowest(model, scores.average(), k, o.min_width, &live);
+        st.bookkeeping_seconds += seconds_since(b0);
         ++st.pruning_steps;
         ++st.total_pruning_steps;
         last_accuracy = static_cast<double>(interval_correct) / static_cast<double>(interval_seen);
@@ -419,7 +414,6 @@ Result<SearchSummary> search(arch::Family family, const arch::DatasetShape& shap
         interval_loss = 0;
         checkpoint = true;
       }
-      st.bookkeeping_seconds += seconds_since(t1);
       if (o.progress && !pruning && st.step % steps_per_epoch == 0)
         std::fprintf(
             stderr, "search iteration %d/%d  warm-up epoch %lld/%g  loss %.3f  elapsed %s\n", it,

@@ -1,7 +1,6 @@
 // The training loop; see trainer.h.
 #include "nn/trainer.h"
 
-#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>

@@ -84,8 +84,10 @@ TEST(CliSearch, StoppedAndResumedEqualsUninterrupted) {
   EXPECT_NE(resume.err.find("resuming iteration 1 at minibatch 9 (pruning step 3"),
             std::string::npos)
       << resume.err;
-  EXPECT_EQ(resume.err.find("warm-up epoch 1/1"),
-            resume.err.rfind("warm-up epoch 1/1"));  // iteration 2 only
+  // Warm-up ran once, for iteration 2: iteration 1's had finished before the stop.
+  ASSERT_NE(resume.err.find("search iteration 2/2  warm-up epoch 1/1"), std::string::npos)
+      << resume.err;
+  EXPECT_EQ(resume.err.find("warm-up epoch"), resume.err.rfind("warm-up epoch")) << resume.err;
   for (const char* f : {"fit.json", "fit_1.json", "fit_2.json", "trace_1.csv", "trace_2.csv"})
     EXPECT_EQ(slurp(dir / (std::string("a/") + f)), slurp(dir / (std::string("b/") + f))) << f;
 }
