@@ -56,7 +56,8 @@ int run_train(TrainArgs a) {
                                     {"dataset", a.net.dataset},
                                     {"widths", rn.widths},
                                     {"method", a.net.method},
-                                    {"budget", rn.budget_text}};
+                                    {"budget", rn.budget_text},
+                                    {"align", rn.align.k}};
   const nn::TrainSummary s = unwrap(nn::train(net, data, o));
   write_json(o.run_dir + "/arch.json", arch_json);
   if (!s.finished) {
@@ -69,6 +70,7 @@ int run_train(TrainArgs a) {
                              {"budget", rn.budget_text},
                              {"method", a.net.method},
                              {"fit", a.net.fit},
+                             {"align", rn.align.k},
                              {"widths", rn.widths},
                              {"data_dir", a.data.data_dir},
                              {"subset", a.data.subset},
