@@ -1,4 +1,5 @@
-// paramscale bench: latency and runtime memory of ONNX models, llama-bench style.
+// paramscale bench: latency and runtime memory of ONNX models (and of training run directories,
+// which libtorch runs eagerly and the ONNX runtimes run through an export), llama-bench style.
 //
 // Every list flag (--runtime, --threads, --batch, --opt-level, --arena, --mem-pattern) takes comma-
 // separated values and bench measures the cross product, each cell in a fresh child process (the
@@ -13,11 +14,16 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "cli/command.h"
 #include "cli/table.h"
+#include "export/onnx_export.h"
+#include "export/run_dir.h"
 #include "runtime/child.h"
+#include "runtime/model_info.h"
+#include "util/atomic_file.h"
 
 namespace paramscale::cli {
 
@@ -148,20 +154,47 @@ std::vector<std::string> row(const json& r, const std::string& name) {
           layout};
 }
 
-void write_atomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp." + std::to_string(getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) {
-      std::remove(tmp.c_str());
-      throw CliError{failure("cannot write '" + tmp + "'")};
+// A run directory measured on an ONNX runtime is exported once (as `paramscale export --run` would,
+// BatchNorm kept) into a temporary directory that lives as long as the bench.
+class RunDirExports {
+ public:
+  ~RunDirExports() {
+    for (const auto& [dir, onnx] : done_) std::remove(onnx.c_str());
+    if (!tmp_.empty()) rmdir(tmp_.c_str());
+  }
+  Result<std::string> onnx_for(const std::string& run_dir) {
+    if (auto it = done_.find(run_dir); it != done_.end()) return it->second;
+    if (tmp_.empty()) {
+      char t[] = "/tmp/paramscale-bench-XXXXXX";
+      if (!mkdtemp(t)) return failure("cannot create a temporary directory for exported models");
+      tmp_ = t;
     }
+    auto run = onnx_export::read_run_dir(run_dir);
+    if (!run.ok()) return run.error();
+    const std::string path = tmp_ + "/" + std::to_string(done_.size()) + ".onnx";
+    if (auto m = onnx_export::write_onnx(path, run->network, run->weights); !m.ok())
+      return m.error();
+    return done_[run_dir] = path;
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw CliError{failure("cannot rename '" + tmp + "' to '" + path + "'")};
-  }
+
+ private:
+  std::string tmp_;
+  std::map<std::string, std::string> done_;
+};
+
+// One cell in a child process; a run directory on an ONNX runtime is measured through its export
+// and its record names the directory it came from.
+Result<json> measure_cell(const rt::MeasureRequest& c, const std::string& exe, double timeout,
+                          RunDirExports& exports) {
+  if (c.backend.runtime == "torch" || !rt::is_run_dir(c.model_path))
+    return rt::measure_in_child(c, exe, timeout);
+  auto onnx = exports.onnx_for(c.model_path);
+  if (!onnx.ok()) return onnx.error();
+  rt::MeasureRequest exported = c;
+  exported.model_path = *onnx;
+  auto r = rt::measure_in_child(exported, exe, timeout);
+  if (r.ok()) (*r)["model"]["exported_from"] = c.model_path;
+  return r;
 }
 
 int run_bench(const BenchArgs& a) {
@@ -176,6 +209,7 @@ int run_bench(const BenchArgs& a) {
   const bool progress = a.progress || isatty(2);
   const std::string exe = rt::self_executable();
   const auto names = short_names(a.models);
+  RunDirExports exports;
   std::vector<json> records;
   std::vector<std::string> record_names;
   int exit_code = 0;
@@ -188,7 +222,7 @@ int run_bench(const BenchArgs& a) {
       std::cerr << "bench: [" << i + 1 << "/" << cells.size() << "] " << name << " (" << describe(c)
                 << ")\n";
     auto r = access(c.model_path.c_str(), R_OK) == 0
-                 ? rt::measure_in_child(c, exe, a.timeout)
+                 ? measure_cell(c, exe, a.timeout, exports)
                  : Result<json>(bad_input("cannot read '" + c.model_path + "'"));
     if (!r.ok()) {
       const std::string& msg = r.error().message;
@@ -204,7 +238,7 @@ int run_bench(const BenchArgs& a) {
     record_names.push_back(name);
   }
   if (records.empty()) return exit_code;
-  if (!a.json_path.empty()) write_atomically(a.json_path, all.dump(1) + "\n");
+  if (!a.json_path.empty()) unwrap(write_file_atomic(a.json_path, all.dump(1) + "\n"));
   if (a.output == "json") {
     std::cout << json(records).dump(1) << '\n';
   } else if (a.output == "jsonl") {
@@ -236,8 +270,13 @@ void add_bench_command(CLI::App& app, Action* action) {
   auto a = std::make_shared<BenchArgs>();
   CLI::App* cmd = app.add_subcommand(
       "bench", "Latency and runtime memory of ONNX models (cross product of lists)");
-  cmd->add_option("models", a->models, "ONNX model files")->required();
-  cmd->add_option("--runtime", a->runtimes, "Runtimes, comma list: ort, opencv")
+  cmd->add_option("models", a->models,
+                  "ONNX model files, or training run directories (exported for ort and opencv; "
+                  "run as they are by torch)")
+      ->required();
+  std::string runtimes;
+  for (const auto& r : rt::known_runtimes()) runtimes += (runtimes.empty() ? "" : ", ") + r;
+  cmd->add_option("--runtime", a->runtimes, "Runtimes, comma list: " + runtimes)
       ->capture_default_str();
   cmd->add_option("--threads", a->threads,
                   "Intra-op threads, comma list (default: every core, " +

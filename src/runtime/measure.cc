@@ -66,6 +66,18 @@ nlohmann::json layout_probe(const MeasureRequest& r, const std::vector<int64_t>&
   return j;
 }
 
+// libtorch runs the network a training run directory describes; the ONNX runtimes run .onnx files.
+Status check_model_kind(const MeasureRequest& r, bool run_dir) {
+  if (r.backend.runtime == "torch" && !run_dir)
+    return bad_input("'" + r.model_path +
+                     "': the torch runtime runs a training run directory (arch.json + "
+                     "weights.psw), not a model file");
+  if (r.backend.runtime != "torch" && run_dir)
+    return bad_input("'" + r.model_path + "' is a directory; runtime " + r.backend.runtime +
+                     " needs an .onnx file (paramscale export --run DIR -o model.onnx)");
+  return {};
+}
+
 }  // namespace
 
 Status check_protocol(const Protocol& p) {
@@ -144,11 +156,14 @@ Result<nlohmann::json> measure(const MeasureRequest& r) {
   if (Status s = check_backend_options(r.backend); !s.ok()) return s.error();
   auto baseline = read_proc_memory();
   if (!baseline.ok()) return baseline.error();
-  auto info = read_model_info(r.model_path);
+  const bool run_dir = is_run_dir(r.model_path);
+  if (Status s = check_model_kind(r, run_dir); !s.ok()) return s.error();
+  auto info = run_dir ? read_run_dir_info(r.model_path) : read_model_info(r.model_path);
   if (!info.ok()) return info.error();
   auto shape = feed_shape(*info, r.protocol.batch);
   if (!shape.ok()) return bad_input("'" + r.model_path + "': " + shape.error().message);
-  auto hash = paramscale::sha256_file(r.model_path);
+  // A run directory is identified by its weights file (arch.json holds its widths and settings).
+  auto hash = paramscale::sha256_file(run_dir ? r.model_path + "/weights.psw" : r.model_path);
   if (!hash.ok()) return hash.error();
 
   auto backend = make_backend(r.backend);
@@ -180,11 +195,9 @@ Result<nlohmann::json> measure(const MeasureRequest& r) {
   nlohmann::json rec;
   rec["schema"] = kRecordSchema;
   rec["request"] = request_to_json(r);
-  rec["model"] = {{"path", r.model_path},
-                  {"sha256", *hash},
-                  {"input_name", info->input_name},
-                  {"input_shape", *shape},
-                  {"weight_bytes", info->weight_bytes},
+  rec["model"] = {{"path", r.model_path},  {"format", run_dir ? "run directory" : "onnx"},
+                  {"sha256", *hash},       {"input_name", info->input_name},
+                  {"input_shape", *shape}, {"weight_bytes", info->weight_bytes},
                   {"opset", info->opset}};
   rec["runtime"] = {{"name", b.name()}, {"version", b.version()}, {"options", b.options()}};
   rec["protocol"] = request_to_json(r)["protocol"];

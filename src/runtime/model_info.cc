@@ -1,11 +1,14 @@
 #include "runtime/model_info.h"
 
 #include <onnx/onnx_pb.h>
+#include <sys/stat.h>
 
 #include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include "export/run_dir.h"
 
 namespace paramscale::runtime {
 
@@ -85,6 +88,26 @@ Result<ModelInfo> read_model_info(const std::string& path) {
   if (info.num_inputs == 0) return bad_input("'" + path + "' has no graph input to feed");
   if (info.num_outputs == 0) return bad_input("'" + path + "' has no graph output");
   return info;
+}
+
+Result<ModelInfo> read_run_dir_info(const std::string& dir) {
+  auto run = onnx_export::read_run_dir(dir);
+  if (!run.ok()) return run.error();
+  const arch::DatasetShape& d = run->network.dataset;
+  ModelInfo info;
+  info.input_name = "input";
+  info.input_elem_type = onnx::TensorProto::FLOAT;
+  info.input_shape = {-1, d.channels, d.height, d.width};
+  info.num_inputs = 1;
+  info.num_outputs = 1;
+  for (const auto& [name, t] : run->weights)
+    info.weight_bytes += t.elements() * static_cast<int64_t>(sizeof(float));
+  return info;
+}
+
+bool is_run_dir(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 Result<std::vector<int64_t>> feed_shape(const ModelInfo& info, int batch) {

@@ -28,6 +28,14 @@ struct ModelInfo {
 
 Result<ModelInfo> read_model_info(const std::string& path);
 
+// The same facts for a training run directory (export/run_dir.h: arch.json + weights.psw), which
+// the libtorch backend runs eagerly: input "input" [?, C, H, W] float, one output, the weights'
+// float32 bytes, opset 0 (not an ONNX graph).
+Result<ModelInfo> read_run_dir_info(const std::string& dir);
+
+// True when `path` names a directory (a run directory), false for a file or nothing.
+bool is_run_dir(const std::string& path);
+
 // The shape bench feeds: the model's single 4-D float input with the batch dimension set to
 // `batch`. Bad input if the model has several inputs, a non-float or non-4-D input, a symbolic
 // non-batch dimension, or a fixed batch dimension that differs from `batch`.

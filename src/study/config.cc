@@ -1,5 +1,6 @@
 #include "study/config.h"
 
+#include <algorithm>
 #include <fstream>
 
 namespace paramscale::study {
@@ -109,6 +110,10 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
     if (list->empty())
       return bad_input(
           "config has an empty list (models, methods, budgets, runtimes or opt_levels)");
+  if (!c.train.enabled &&
+      std::find(c.runtimes.begin(), c.runtimes.end(), "torch") != c.runtimes.end())
+    return bad_input(
+        "runtime 'torch' measures trained run directories: it needs 'train': {'enabled': true}");
   if (c.threads.empty() || c.seeds.empty())
     return bad_input("config has an empty threads or seeds list");
   if (c.train.epochs < 1 || c.train.batch_size < 1 || c.train.subset < 0 || c.train.test_subset < 0)

@@ -52,7 +52,7 @@ struct StudyConfig {
   std::vector<std::string> models = {"vgg11"};
   std::vector<std::string> methods = {"uniform", "neuralscale"};
   std::vector<std::string> budgets = {"params:0.25", "params:0.5", "params:0.75", "params:1.0"};
-  std::vector<std::string> runtimes = {"ort"};
+  std::vector<std::string> runtimes = {"ort"};  // ort, opencv, torch (torch: trained runs only)
   std::vector<int> threads = {0};  // 0 = all cores
   std::vector<std::string> opt_levels = {"all"};
   std::vector<int> seeds = {0};

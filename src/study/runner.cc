@@ -223,7 +223,10 @@ Status run_cell(const Context& ctx, const Cell& cell) {
   if (!exists(bench_json)) {
     FileLock bench_lock(ctx.dir + "/locks/bench.lock", /*wait=*/true);  // one measurement at a time
     const BenchSettings& b = ctx.config.bench;
-    std::vector<std::string> args = {"bench",         *onnx,
+    // libtorch runs the trained run directory itself (eager); the ONNX runtimes run the export.
+    const std::string target =
+        cell.runtime == "torch" ? ctx.dir + "/runs/" + cell.model_key() : *onnx;
+    std::vector<std::string> args = {"bench",         target,
                                      "--runtime",     cell.runtime,
                                      "--threads",     std::to_string(cell.threads),
                                      "--batch",       std::to_string(b.batch),

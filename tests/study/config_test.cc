@@ -49,3 +49,15 @@ TEST(StudyConfig, JsonOverridesPresetAndRejectsMistakes) {
   EXPECT_FALSE(config_from_json(json::array()).ok());
   EXPECT_FALSE(read_config("/nonexistent/config.json").ok());
 }
+
+TEST(StudyConfig, TorchRuntimeNeedsTrainedRuns) {
+  // libtorch measures a run directory; a deployment-only study has none.
+  const auto untrained =
+      config_from_json({{"runtimes", {"ort", "torch"}}, {"train", {{"enabled", false}}}});
+  ASSERT_FALSE(untrained.ok());
+  EXPECT_NE(untrained.error().message.find("runtime 'torch'"), std::string::npos);
+  const auto trained =
+      config_from_json({{"runtimes", {"ort", "torch"}}, {"train", {{"enabled", true}}}});
+  ASSERT_TRUE(trained.ok()) << trained.error().message;
+  EXPECT_EQ(trained->runtimes, (std::vector<std::string>{"ort", "torch"}));
+}

@@ -34,6 +34,7 @@ case "$cmd" in
   export) echo onnx > "$out.tmp" && mv "$out.tmp" "$out";;
   bench)
     echo "$json" >> "$FAKE_COUNTER"
+    echo "$model" >> "$FAKE_COUNTER.bench_targets"
     sleep 0.15
     # bench --json's real shape: an array of records, memory in stages.
     echo '[{"latency_ms":{"median":1.5,"p90":2},"memory":{"baseline":{"vm_rss":1000000},"peak_inference_rss":3000000},"environment":{"cpu":"fake"}}]' > "$json.tmp"
@@ -181,4 +182,21 @@ TEST(StudyRunner, SearchesItsOwnFitOnceAndReusesIt) {
   fs::remove_all(s.root / "study" / "cells");
   ASSERT_EQ(run_command(s.study_command("--resume")).exit_code, 0);
   EXPECT_EQ(s.bench_runs(".searches").at(search_dir), 1);  // the finished search is reused
+}
+
+TEST(StudyRunner, TorchCellsMeasureTheRunDirectoryOrtCellsTheExport) {
+  FakeStudy s({{"models", {"vgg11"}},
+               {"methods", {"uniform"}},
+               {"budgets", {"params:0.5"}},
+               {"runtimes", {"ort", "torch"}},
+               {"train", {{"enabled", true}, {"epochs", 1}}}});
+  const auto r = run_command(s.study_command(""));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(s.records(), 2);
+  std::vector<fs::path> runs;
+  for (const auto& e : fs::directory_iterator(s.root / "study" / "runs")) runs.push_back(e.path());
+  ASSERT_EQ(runs.size(), 1u);  // both cells share one trained model
+  const fs::path onnx = s.root / "study" / "models" / (runs[0].filename().string() + ".onnx");
+  EXPECT_EQ(s.bench_runs(".bench_targets"),
+            (std::map<std::string, int>{{runs[0].string(), 1}, {onnx.string(), 1}}));
 }
