@@ -2,8 +2,12 @@
 #include "nn/batches.h"
 
 #include <dlfcn.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include <cstdio>
+#include <limits>
 #include <optional>
 
 namespace paramscale::nn {
@@ -15,6 +19,13 @@ void set_up_cpu_math() {
   // Weights of pruned (gated-off) channels decay towards zero under weight decay and can become
   // denormal floats, which x86 CPUs process many times slower; flushing them to zero is free.
   at::globalContext().setFlushDenormal(true);
+}
+
+void keep_freed_memory_for_reuse() {
+#ifdef __GLIBC__
+  mallopt(M_MMAP_MAX, 0);  // large blocks from the heap, not fresh mappings
+  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());  // never shrink the heap
+#endif
 }
 
 double seconds_since(Clock::time_point t) {

@@ -21,6 +21,13 @@ namespace paramscale::nn {
 // other BLAS builds lack it). Denormal floats are flushed to zero (see batches.cc).
 void set_up_cpu_math();
 
+// For training loops (trainer, search), not inference measurements: every step allocates and frees
+// the same large activation and gradient buffers. By default glibc serves large blocks with fresh
+// mmap()s and hands freed heap tops back to the kernel, so each step re-faults and the kernel
+// re-zeroes those pages; this keeps freed memory in the heap for reuse instead (higher peak RSS,
+// measured in bench/README.md). No-op on other C libraries.
+void keep_freed_memory_for_reuse();
+
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t);
 std::string duration_text(double seconds);  // "4m05s", "1h02m"

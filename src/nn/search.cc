@@ -292,6 +292,7 @@ Result<SearchSummary> search(arch::Family family, const arch::DatasetShape& shap
               scaling::count_params(family, shape, arch::base_widths(family), o.count))};
   torch::set_num_threads(o.threads);
   set_up_cpu_math();
+  keep_freed_memory_for_reuse();
   const PixelLut lut = make_lut(data);
   const int64_t warmup_steps = std::llround(o.warmup_epochs * static_cast<double>(steps_per_epoch));
   const int64_t max_steps = int64_t{o.max_epochs} * steps_per_epoch;

@@ -111,6 +111,7 @@ Result<TrainSummary> train(const arch::Network& net, const DataSplits& data,
 
   torch::set_num_threads(o.threads);
   set_up_cpu_math();
+  keep_freed_memory_for_reuse();
   torch::manual_seed(o.seed);
   Model model(net);
   model->to(*device);
