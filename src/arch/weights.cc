@@ -5,6 +5,8 @@
 #include <cstring>
 #include <fstream>
 
+#include "util/atomic_file.h"
+
 namespace paramscale::arch {
 
 namespace {
@@ -99,28 +101,19 @@ Status check_weights(const Network& net, const Weights& weights) {
 }
 
 Status write_weights(const std::string& path, const Weights& weights) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return failure("cannot write " + tmp);
-    auto u32 = [&](uint32_t v) { out.write(reinterpret_cast<const char*>(&v), 4); };
-    out.write(kMagic, 8);
-    u32(kVersion);
-    u32(static_cast<uint32_t>(weights.size()));
-    for (const auto& [name, t] : weights) {
-      u32(static_cast<uint32_t>(name.size()));
-      out.write(name.data(), static_cast<std::streamsize>(name.size()));
-      u32(static_cast<uint32_t>(t.shape.size()));
-      out.write(reinterpret_cast<const char*>(t.shape.data()),
-                static_cast<std::streamsize>(t.shape.size() * sizeof(int64_t)));
-      out.write(reinterpret_cast<const char*>(t.data.data()),
-                static_cast<std::streamsize>(t.data.size() * sizeof(float)));
-    }
-    out.flush();
-    if (!out) return failure("cannot write " + tmp + " (disk full?)");
+  std::string bytes(kMagic, 8);
+  auto raw = [&](const void* p, size_t n) { bytes.append(static_cast<const char*>(p), n); };
+  auto u32 = [&](uint32_t v) { raw(&v, 4); };
+  u32(kVersion);
+  u32(static_cast<uint32_t>(weights.size()));
+  for (const auto& [name, t] : weights) {
+    u32(static_cast<uint32_t>(name.size()));
+    raw(name.data(), name.size());
+    u32(static_cast<uint32_t>(t.shape.size()));
+    raw(t.shape.data(), t.shape.size() * sizeof(int64_t));
+    raw(t.data.data(), t.data.size() * sizeof(float));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return failure("cannot rename " + tmp + " to " + path);
-  return {};
+  return write_file_atomic(path, bytes);
 }
 
 Result<Weights> read_weights(const std::string& path) {

@@ -39,6 +39,7 @@ Weights random_weights(const Network& net, uint64_t seed);
 // Checks that `weights` has every tensor of the network with the right shape (extra names are errors).
 Status check_weights(const Network& net, const Weights& weights);
 
+// Written atomically (util/atomic_file.h): readers see the old file or the whole new one.
 Status write_weights(const std::string& path, const Weights& weights);
 Result<Weights> read_weights(const std::string& path);
 

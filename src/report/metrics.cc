@@ -70,6 +70,8 @@ Metrics compute_metrics(const std::vector<nlohmann::json>& records) {
     Point p;
     p.model = c.value("model", "");
     p.method = c.value("method", "");
+    // Aligned networks are their own series ("neuralscale align 8"); NS÷U compares unaligned ones.
+    if (const int k = c.value("align", 1); k > 1) p.method += " align " + std::to_string(k);
     p.budget = c.value("budget", "");
     p.runtime = c.value("runtime", "");
     p.threads = c.value("threads", 0);

@@ -34,7 +34,8 @@ Result<std::string> draw_svg(const PlotSpec& spec) {
   gp << "plot ";
   for (size_t i = 0; i < spec.series.size(); ++i)
     gp << (i ? ", " : "") << "$d" << i << " using 1:2 with "
-       << (spec.series[i].lines ? "linespoints" : "points") << " pt 7 title " << quoted(spec.series[i].title);
+       << (spec.series[i].lines ? "linespoints" : "points") << " pt 7 title "
+       << quoted(spec.series[i].title);
   gp << "\n";
   FILE* p = popen("gnuplot 2>/dev/null", "w");
   if (!p) return failure("cannot run gnuplot");
@@ -47,7 +48,8 @@ Result<std::string> draw_svg(const PlotSpec& spec) {
   std::remove(path);
   const std::string text = svg.str();
   const size_t start = text.find("<svg");
-  if (rc != 0 || start == std::string::npos) return failure("gnuplot could not draw '" + spec.title + "' (is gnuplot-nox installed?)");
+  if (rc != 0 || start == std::string::npos)
+    return failure("gnuplot could not draw '" + spec.title + "' (is gnuplot-nox installed?)");
   return text.substr(start);
 }
 

@@ -170,6 +170,13 @@ void plot_sections(Document& doc, const Metrics& m, const std::string& out_dir,
         by_series(
             params, [](const Point& p) { return p.latency_median_ms; }, false)},
        problems);
+  // Same MACs, different latency: where widths break ONNX Runtime's blocked layout (NCHWc), points
+  // of unaligned NeuralScale sit above the aligned and uniform ones (bench/ALIGNMENT.md).
+  plot(doc, out_dir, "latency_vs_macs.svg",
+       {"Median latency vs MACs", "MACs (M)", "median latency (ms)", false,
+        by_series([](const Point& p) { return p.macs / 1e6; },
+                  [](const Point& p) { return p.latency_median_ms; }, false)},
+       problems);
   plot(doc, out_dir, "memory_per_param.svg",
        {"Runtime memory per parameter", "parameters (M)", "runtime memory (bytes/param)", false,
         by_series(

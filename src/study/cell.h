@@ -1,8 +1,8 @@
 // study/cell: one point of the experiment matrix, and the stable keys that name its files.
 //
-// A model key (family, method, budget, seed) names what is trained and exported once; a cell key adds
-// how it is measured (runtime, threads, optimisation level). Keys are file-name safe and identical
-// across runs, which is what makes a study resumable.
+// A model key (family, method, budget, alignment, seed) names what is trained and exported once; a
+// cell key adds how it is measured (runtime, threads, optimisation level). Keys are file-name safe
+// and identical across runs, which is what makes a study resumable.
 #pragma once
 
 #include <string>
@@ -20,12 +20,14 @@ struct Cell {
   std::string runtime;
   int threads = 0;  // resolved (never 0)
   std::string opt_level;
+  int align = 1;  // width multiple K (1 = none)
 
-  std::string model_key() const;  // e.g. vgg11.uniform.params-0.25.s0
+  std::string model_key() const;  // e.g. vgg11.uniform.params-0.25.s0, ...params-0.25.a8.s0
   std::string key() const;        // e.g. vgg11.uniform.params-0.25.s0.ort.t2.all
 };
 
-// The cross product in a fixed order (model, method, budget, seed, runtime, threads, opt level).
+// The cross product in a fixed order (model, method, budget, align, seed, runtime, threads, opt
+// level).
 // Threads 0 resolve to `all_cores`; duplicate cells are dropped.
 std::vector<Cell> expand(const StudyConfig& config, int all_cores);
 

@@ -53,8 +53,11 @@ struct StudyConfig {
   std::vector<std::string> methods = {"uniform", "neuralscale"};
   std::vector<std::string> budgets = {"params:0.25", "params:0.5", "params:0.75", "params:1.0"};
   std::vector<std::string> runtimes = {"ort"};  // ort, opencv, torch (torch: trained runs only)
-  std::vector<int> threads = {0};  // 0 = all cores
+  std::vector<int> threads = {0};               // 0 = all cores
   std::vector<std::string> opt_levels = {"all"};
+  // Width alignment K per model (scaling/align.h; 1 = none): a study dimension, so one report shows
+  // uniform vs NeuralScale vs aligned NeuralScale side by side.
+  std::vector<int> aligns = {1};
   std::vector<int> seeds = {0};
   std::map<std::string, std::string> fits;  // model -> NeuralScale fit file
   std::string count = "true";

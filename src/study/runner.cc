@@ -76,7 +76,7 @@ Result<std::vector<int>> widths_for(const Context& ctx, const Cell& cell) {
       if (!dataset.ok()) return dataset.error();
       if (!budget.ok()) return budget.error();
       if (!count.ok()) return count.error();
-      auto s = scaling::scale_uniform(*family, *dataset, *budget, *count);
+      auto s = scaling::scale_uniform(*family, *dataset, *budget, *count, cell.align);
       if (!s.ok()) return s.error();
       nlohmann::json j = {{"widths", s->widths},
                           {"params", s->params},
@@ -92,7 +92,7 @@ Result<std::vector<int>> widths_for(const Context& ctx, const Cell& cell) {
       Status s = stage(ctx, cell.model_key(), "scale",
                        {"scale", "--model", cell.model, "--dataset", ctx.config.dataset, "--method",
                         "neuralscale", "--fit", fit->second, "--budget", cell.budget, "--count",
-                        ctx.config.count, "--json"},
+                        ctx.config.count, "--align", std::to_string(cell.align), "--json"},
                        tmp);
       if (!s.ok()) return s.error();
       std::rename(tmp.c_str(), path.c_str());

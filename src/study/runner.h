@@ -29,6 +29,7 @@ struct RunSummary {
   int unfit = 0;  // NeuralScale cells left out for want of a fit
 };
 
-Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir, const RunOptions& opts);
+Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
+                             const RunOptions& opts);
 
 }  // namespace paramscale::study

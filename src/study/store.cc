@@ -13,7 +13,6 @@
 
 namespace paramscale::study {
 
-
 std::string Store::record_path(const std::string& key) const {
   return dir_ + "/cells/" + key + ".json";
 }

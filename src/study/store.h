@@ -2,9 +2,9 @@
 //
 // Records (cells/<key>.json) are the source of truth, written atomically (temp file + rename), so a
 // record either exists whole or not at all. The SQLite index (index.sqlite, schema versioned) is
-// derived from them: reindex() rebuilds it, so a study killed between a record's rename and its index
-// insert is repaired on resume. Safe for several processes at once (SQLite busy timeout; distinct
-// records per cell). Malformed records are reported and skipped, never fatal.
+// derived from them: reindex() rebuilds it, so a study killed between a record's rename and its
+// index insert is repaired on resume. Safe for several processes at once (SQLite busy timeout;
+// distinct records per cell). Malformed records are reported and skipped, never fatal.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -33,11 +33,10 @@ class Store {
   Status write_record(const std::string& key, const nlohmann::json& record) const;
   LoadedRecords load() const;
   Status index(const nlohmann::json& record) const;  // upsert one record into the index
-  Status reindex() const;                             // rebuild the index from every record
+  Status reindex() const;                            // rebuild the index from every record
 
  private:
   std::string dir_;
 };
-
 
 }  // namespace paramscale::study

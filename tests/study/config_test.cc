@@ -14,10 +14,12 @@ TEST(StudyConfig, PresetsExpandToTheirMatrix) {
   EXPECT_EQ(expand(quick, 2).size(), 8u);  // 1 model x 2 methods x 4 budgets
   const auto paper = *preset("paper");
   EXPECT_FALSE(paper.train.enabled);
-  // 4 models x 2 methods x 4 budgets x (ort at 1 and 2 threads + opencv at 1 and 2 threads)
-  EXPECT_EQ(expand(paper, 2).size(), 4u * 2 * 4 * 4);
+  // 4 models x 2 methods x 4 budgets x 2 alignments (none, 8) x (ort at 1 and 2 threads + opencv
+  // at 1 and 2 threads)
+  EXPECT_EQ(paper.aligns, (std::vector<int>{1, 8}));
+  EXPECT_EQ(expand(paper, 2).size(), 4u * 2 * 4 * 2 * 4);
   // With one core "1 thread" and "all cores" are the same cell.
-  EXPECT_EQ(expand(paper, 1).size(), 4u * 2 * 4 * 2);
+  EXPECT_EQ(expand(paper, 1).size(), 4u * 2 * 4 * 2 * 2);
   // ResNet-50 (no published fit) comes with the fit our own search produced, shipped in data/fits.
   ASSERT_EQ(paper.fits.count("resnet50"), 1u);
   EXPECT_TRUE(std::filesystem::exists(paper.fits.at("resnet50"))) << paper.fits.at("resnet50");
@@ -28,6 +30,23 @@ TEST(StudyConfig, KeysAreStableAndFileSafe) {
   Cell c{"vgg11", "uniform", "params:0.25", 0, "ort", 2, "all"};
   EXPECT_EQ(c.model_key(), "vgg11.uniform.params-0.25.s0");
   EXPECT_EQ(c.key(), "vgg11.uniform.params-0.25.s0.ort.t2.all");
+  c.align = 8;  // an aligned network is another model: trained and exported on its own
+  EXPECT_EQ(c.model_key(), "vgg11.uniform.params-0.25.a8.s0");
+  EXPECT_EQ(c.key(), "vgg11.uniform.params-0.25.a8.s0.ort.t2.all");
+}
+
+TEST(StudyConfig, AlignsAreADimension) {
+  const auto c = config_from_json({{"aligns", {1, 8}}, {"methods", {"neuralscale"}}});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const auto cells = expand(*c, 2);
+  ASSERT_EQ(cells.size(), 8u);  // 4 budgets x 2 alignments
+  EXPECT_EQ(cells[0].align, 1);
+  EXPECT_EQ(cells[1].align, 8);
+  EXPECT_EQ(to_json(*c)["aligns"], json({1, 8}));
+  EXPECT_FALSE(config_from_json({{"aligns", {0}}}).ok());
+  EXPECT_FALSE(config_from_json({{"aligns", json::array()}}).ok());
+  EXPECT_EQ(config_from_json({{"aligns", "8"}}).error().message,
+            "config field 'aligns' has the wrong type");
 }
 
 TEST(StudyConfig, JsonOverridesPresetAndRejectsMistakes) {

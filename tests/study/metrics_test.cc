@@ -1,5 +1,6 @@
 // The study's metrics on hand-made records: exact values, ratios, seed averaging, bad records.
 #include <gtest/gtest.h>
+#include <set>
 
 #include "report/metrics.h"
 
@@ -97,4 +98,18 @@ TEST(Metrics, BlockedLayoutFractionComesFromTheBenchRecord) {
       EXPECT_FALSE(p.nchwc_fraction.has_value());  // no layout probe recorded: shown as "-"
     }
   }
+}
+
+TEST(Metrics, AlignedNetworksAreTheirOwnSeriesAndStayOutOfNsOverU) {
+  json aligned = record("neuralscale", "params:0.5", 0, 1e6, 3.0, 20e6, nullptr);
+  aligned["cell"]["align"] = 8;
+  const auto m =
+      compute_metrics({record("uniform", "params:0.5", 0, 1e6, 2.0, 10e6, nullptr),
+                       record("neuralscale", "params:0.5", 0, 1e6, 5.0, 20e6, nullptr), aligned});
+  ASSERT_EQ(m.points.size(), 3u);
+  std::set<std::string> methods;
+  for (const auto& p : m.points) methods.insert(p.method);
+  EXPECT_EQ(methods, (std::set<std::string>{"uniform", "neuralscale", "neuralscale align 8"}));
+  ASSERT_EQ(m.comparisons.size(), 1u);
+  EXPECT_DOUBLE_EQ(m.comparisons[0].latency_ratio(), 2.5);  // 5.0 / 2.0, the unaligned pair
 }

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "study/store.h"
 #include "support/run_command.h"
@@ -19,14 +20,15 @@ namespace {
 const char* kFakeStages = R"(#!/bin/bash
 # Stand-in for paramscale's stage commands: writes what each stage writes, atomically.
 cmd=$1; shift
-out=""; json=""; model=""; fit=""
+out=""; json=""; model=""; fit=""; align=""
 while [ $# -gt 0 ]; do
-  case "$1" in -o) out=$2; shift;; --json) json=$2;; --fit) fit=$2; shift;; esac
+  case "$1" in -o) out=$2; shift;; --json) json=$2;; --fit) fit=$2; shift;; --align) align=$2; shift;; esac
   [ "$cmd" = bench ] && [ -z "$model" ] && model=$1
   shift
 done
 case "$cmd" in
-  scale) echo "$fit" >> "$FAKE_COUNTER.fits"; echo '{"widths":[9,9,9,9,9,9,9,9]}';;
+  scale) echo "$fit" >> "$FAKE_COUNTER.fits"; echo "$align" >> "$FAKE_COUNTER.aligns"
+    echo '{"widths":[9,9,9,9,9,9,9,9]}';;
   search)
     echo "$out" >> "$FAKE_COUNTER.searches"
     mkdir -p "$out" && echo '{}' > "$out/fit.json" && echo '{"finished":true,"iterations":[]}' > "$out/search.json";;
@@ -199,4 +201,31 @@ TEST(StudyRunner, TorchCellsMeasureTheRunDirectoryOrtCellsTheExport) {
   const fs::path onnx = s.root / "study" / "models" / (runs[0].filename().string() + ".onnx");
   EXPECT_EQ(s.bench_runs(".bench_targets"),
             (std::map<std::string, int>{{runs[0].string(), 1}, {onnx.string(), 1}}));
+}
+
+TEST(StudyRunner, AlignmentIsADimensionWithItsOwnModels) {
+  FakeStudy s({{"models", {"vgg11"}},
+               {"methods", {"uniform", "neuralscale"}},
+               {"budgets", {"params:0.5"}},
+               {"aligns", {1, 8}},
+               {"fits", {{"vgg11", "fit.json"}}},
+               {"train", {{"enabled", false}}}});
+  const auto r = run_command(s.study_command(""));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(s.records(), 4);  // 2 methods x 2 alignments
+  // NeuralScale widths are solved by `paramscale scale` with the cell's K; uniform in process.
+  EXPECT_EQ(s.bench_runs(".aligns"), (std::map<std::string, int>{{"1", 1}, {"8", 1}}));
+  std::set<std::string> keys;
+  for (const auto& rec : paramscale::study::Store((s.root / "study").string()).load().records) {
+    keys.insert(rec["key"].get<std::string>());
+    EXPECT_EQ(rec["cell"]["align"],
+              rec["key"].get<std::string>().find(".a8.") != std::string::npos ? 8 : 1);
+  }
+  EXPECT_EQ(keys.size(), 4u);
+  EXPECT_TRUE(
+      fs::exists(s.root / "study" / "models" / "vgg11.uniform.params-0.5.a8.s0.widths.json"));
+  EXPECT_TRUE(fs::exists(s.root / "study" / "models" / "vgg11.uniform.params-0.5.s0.widths.json"));
+  const auto aligned = nlohmann::json::parse(paramscale::test::slurp(
+      (s.root / "study/models/vgg11.uniform.params-0.5.a8.s0.widths.json").string()));
+  for (int w : aligned["widths"].get<std::vector<int>>()) EXPECT_EQ(w % 8, 0) << w;
 }
