@@ -24,7 +24,8 @@ struct SplitMix {
     return z ^ (z >> 31);
   }
   float uniform(float bound) {  // in [-bound, bound)
-    return static_cast<float>((static_cast<double>(next() >> 11) / 9007199254740992.0) * 2 - 1) * bound;
+    return static_cast<float>((static_cast<double>(next() >> 11) / 9007199254740992.0) * 2 - 1) *
+           bound;
   }
 };
 
@@ -57,7 +58,8 @@ Weights weight_shapes(const Network& net) {
         for (const char* k : {".weight", ".bias", ".running_mean", ".running_var"})
           w[l.name + k].shape = {l.out.c};
         break;
-      default: break;
+      default:
+        break;
     }
   }
   return w;
@@ -69,7 +71,8 @@ Weights random_weights(const Network& net, uint64_t seed) {
   for (auto& [name, t] : w) {  // std::map: a fixed order, so values depend only on seed and shapes
     t.data.assign(static_cast<size_t>(t.elements()), 0.0f);
     const auto ends_with = [&](const char* s) {
-      return name.size() >= std::strlen(s) && name.compare(name.size() - std::strlen(s), std::string::npos, s) == 0;
+      return name.size() >= std::strlen(s) &&
+             name.compare(name.size() - std::strlen(s), std::string::npos, s) == 0;
     };
     if (t.shape.size() > 1) {
       const int64_t fan_in = t.elements() / t.shape[0];
@@ -96,7 +99,8 @@ Status check_weights(const Network& net, const Weights& weights) {
       return bad_input("weights tensor '" + name + "' holds the wrong number of values");
   }
   for (const auto& [name, t] : weights)
-    if (!expected.count(name)) return bad_input("weights have a tensor '" + name + "' the network does not");
+    if (!expected.count(name))
+      return bad_input("weights have a tensor '" + name + "' the network does not");
   return {};
 }
 
@@ -122,32 +126,40 @@ Result<Weights> read_weights(const std::string& path) {
   const auto truncated = [&] { return bad_input("weights file " + path + " is truncated"); };
   char magic[8];
   if (!in.read(magic, 8)) return truncated();
-  if (std::memcmp(magic, kMagic, 8) != 0) return bad_input(path + " is not a paramscale weights file (bad magic)");
+  if (std::memcmp(magic, kMagic, 8) != 0)
+    return bad_input(path + " is not a paramscale weights file (bad magic)");
   uint32_t version = 0, count = 0;
   if (!in.read(reinterpret_cast<char*>(&version), 4)) return truncated();
   if (version != kVersion)
-    return bad_input("weights file " + path + " has version " + std::to_string(version) + ", expected 1");
+    return bad_input("weights file " + path + " has version " + std::to_string(version) +
+                     ", expected 1");
   if (!in.read(reinterpret_cast<char*>(&count), 4)) return truncated();
-  if (count > 100000) return bad_input("weights file " + path + " claims " + std::to_string(count) + " tensors");
+  if (count > 100000)
+    return bad_input("weights file " + path + " claims " + std::to_string(count) + " tensors");
   Weights w;
   for (uint32_t i = 0; i < count; ++i) {
     uint32_t len = 0, rank = 0;
     if (!in.read(reinterpret_cast<char*>(&len), 4)) return truncated();
-    if (len == 0 || len > 4096) return bad_input("weights file " + path + " has a bad tensor name length");
+    if (len == 0 || len > 4096)
+      return bad_input("weights file " + path + " has a bad tensor name length");
     std::string name(len, '\0');
     if (!in.read(name.data(), len)) return truncated();
     if (!in.read(reinterpret_cast<char*>(&rank), 4)) return truncated();
-    if (rank > 8) return bad_input("weights tensor '" + name + "' in " + path + " has rank " + std::to_string(rank));
+    if (rank > 8)
+      return bad_input("weights tensor '" + name + "' in " + path + " has rank " +
+                       std::to_string(rank));
     Tensor t;
     t.shape.resize(rank);
-    if (!in.read(reinterpret_cast<char*>(t.shape.data()), rank * sizeof(int64_t))) return truncated();
+    if (!in.read(reinterpret_cast<char*>(t.shape.data()), rank * sizeof(int64_t)))
+      return truncated();
     int64_t n = 1;
     for (int64_t d : t.shape) {
       if (d < 0 || d > kMaxElements || (n *= d) > kMaxElements)
         return bad_input("weights tensor '" + name + "' in " + path + " has an impossible shape");
     }
     t.data.resize(static_cast<size_t>(n));
-    if (!in.read(reinterpret_cast<char*>(t.data.data()), static_cast<std::streamsize>(n * sizeof(float))))
+    if (!in.read(reinterpret_cast<char*>(t.data.data()),
+                 static_cast<std::streamsize>(n * sizeof(float))))
       return truncated();
     w[name] = std::move(t);
   }
