@@ -275,9 +275,7 @@ void add_bench_command(CLI::App& app, Action* action) {
                   "ONNX model files, or training run directories (exported for ort and opencv; "
                   "run as they are by torch)")
       ->required();
-  std::string runtimes;
-  for (const auto& r : rt::known_runtimes()) runtimes += (runtimes.empty() ? "" : ", ") + r;
-  cmd->add_option("--runtime", a->runtimes, "Runtimes, comma list: " + runtimes)
+  cmd->add_option("--runtime", a->runtimes, "Runtimes, comma list: " + rt::known_runtimes_text())
       ->capture_default_str();
   cmd->add_option("--threads", a->threads,
                   "Intra-op threads, comma list (default: every core, " +

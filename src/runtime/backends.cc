@@ -1,6 +1,8 @@
 // runtime/backends: the registry of backends compiled into this build.
 #include "runtime/backend.h"
 
+#include <algorithm>
+
 namespace paramscale::runtime {
 
 std::vector<std::string> known_runtimes() {
@@ -11,15 +13,17 @@ std::vector<std::string> known_runtimes() {
   return names;
 }
 
-Status check_backend_options(const BackendOptions& o) {
-  bool known = false;
+std::string known_runtimes_text() {
   std::string list;
-  for (const auto& n : known_runtimes()) {
-    known = known || n == o.runtime;
-    list += (list.empty() ? "" : ", ") + n;
-  }
-  if (!known)
-    return bad_input("unknown runtime '" + o.runtime + "' (this build has: " + list + ")");
+  for (const auto& n : known_runtimes()) list += (list.empty() ? "" : ", ") + n;
+  return list;
+}
+
+Status check_backend_options(const BackendOptions& o) {
+  const auto names = known_runtimes();
+  if (std::find(names.begin(), names.end(), o.runtime) == names.end())
+    return bad_input("unknown runtime '" + o.runtime +
+                     "' (this build has: " + known_runtimes_text() + ")");
   if (o.threads < 1)
     return bad_input("threads must be at least 1, got " + std::to_string(o.threads));
   if (o.opt_level != "disable" && o.opt_level != "basic" && o.opt_level != "extended" &&
