@@ -10,6 +10,8 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=lib/apt-private.sh
+source "$repo/scripts/lib/apt-private.sh"
 deps=${PARAMSCALE_DEPS:-$repo/build/deps}
 
 APT_PACKAGES=(
@@ -73,14 +75,10 @@ fi
 # --- ONNX Runtime headers (Debian trixie .deb, private apt lists) ----------------------------------
 if [ ! -f "$ort_dir/include/onnxruntime_cxx_api.h" ]; then
   echo "install-deps: fetching libonnxruntime-dev=$ORT_HEADERS_DEB_VERSION (headers) from Debian trixie" >&2
-  a=$deps/apt-trixie; mkdir -p "$a/lists/partial"
-  echo "deb http://deb.debian.org/debian trixie main" >"$a/sources.list"
-  opts=(-o "Dir::Etc::sourcelist=$a/sources.list" -o "Dir::Etc::sourceparts=-" -o "Dir::State::Lists=$a/lists"
-        -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache=" -o "APT::Sandbox::User=root" -o "Debug::NoLocking=1")
-  apt-get "${opts[@]}" -qq update || die "apt-get update of the private trixie list failed"
-  (cd "$a" && apt-get "${opts[@]}" -qq download "libonnxruntime-dev=$ORT_HEADERS_DEB_VERSION") ||
+  a=$deps/apt-trixie
+  apt_private_download "$a" trixie amd64 "libonnxruntime-dev=$ORT_HEADERS_DEB_VERSION" ||
     die "could not download libonnxruntime-dev=$ORT_HEADERS_DEB_VERSION from trixie"
-  deb=$(ls "$a"/libonnxruntime-dev_*.deb | head -n1)
+  deb=$(ls "$a"/debs/libonnxruntime-dev_*.deb | head -n1)
   check_sha256 "$deb" "$ORT_HEADERS_DEB_SHA256"
   rm -rf "$a/x"; dpkg -x "$deb" "$a/x"
   mkdir -p "$ort_dir/include"
