@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <sys/utsname.h>
 
+#include <cstdint>
 #include <ctime>
 #include <fstream>
 #include <string>
@@ -38,7 +39,47 @@ std::string cpu_model() {
   return part.empty() ? "unknown" : part;
 }
 
+// /proc/device-tree/model names the board ("Raspberry Pi 4 Model B Rev 1.4"); NUL-terminated.
+std::string board_model() {
+  std::ifstream in("/proc/device-tree/model", std::ios::binary);
+  std::string model;
+  std::getline(in, model, '\0');
+  return trim(model);
+}
+
+int64_t mem_total_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  int64_t kb = 0;
+  while (in >> key) {
+    if (key == "MemTotal:" && in >> kb) return kb * 1024;
+    std::getline(in, key);
+  }
+  return 0;
+}
+
+// The kernel's own architecture. Unlike uname(), which qemu-user rewrites to the guest's, the
+// sysctl shows the machine's, so a binary can tell that it runs emulated.
+std::string kernel_arch() {
+  std::ifstream in("/proc/sys/kernel/arch");
+  std::string arch;
+  in >> arch;
+  return arch;
+}
+
 }  // namespace
+
+const char* build_arch() {
+#if defined(__aarch64__)
+  return "aarch64";
+#elif defined(__x86_64__)
+  return "x86_64";
+#elif defined(__arm__)
+  return "arm";
+#else
+  return "unknown";
+#endif
+}
 
 nlohmann::json environment() {
   nlohmann::json env;
@@ -51,6 +92,13 @@ nlohmann::json environment() {
     env["kernel"] = std::string(u.sysname) + " " + u.release;
     env["machine"] = u.machine;
   }
+  env["build_arch"] = build_arch();
+  const std::string karch = kernel_arch();
+  env["kernel_arch"] = karch.empty() ? nlohmann::json(nullptr) : nlohmann::json(karch);
+  env["emulated"] = !karch.empty() && karch != build_arch();
+  const std::string board = board_model();
+  if (!board.empty()) env["board_model"] = board;
+  env["mem_total_bytes"] = mem_total_bytes();
 #ifdef __clang__
   env["compiler"] = std::string("clang ") + __clang_version__;
 #else

@@ -1,5 +1,6 @@
 #include "runtime/measure.h"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -7,6 +8,7 @@
 #include <cstdio>
 #include <random>
 
+#include "runtime/board.h"
 #include "runtime/environment.h"
 #include "runtime/memory.h"
 #include "runtime/model_info.h"
@@ -78,7 +80,24 @@ Status check_model_kind(const MeasureRequest& r, bool run_dir) {
   return {};
 }
 
+int usable_cpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  const long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(n) : 1;
+}
+
 }  // namespace
+
+nlohmann::json timing_validity(const nlohmann::json& environment, const ThrottleVerdict& throttle) {
+  nlohmann::json reasons = nlohmann::json::array();
+  if (environment.value("emulated", false))
+    reasons.push_back("emulated: " + environment.value("build_arch", std::string("?")) +
+                      " binary on a " + environment.value("kernel_arch", std::string("?")) +
+                      " kernel, timings are the emulator's");
+  if (throttle.throttled) reasons.push_back("throttled: " + throttle.detail);
+  return {{"timings_valid", reasons.empty()}, {"reasons", reasons}};
+}
 
 Status check_protocol(const Protocol& p) {
   if (p.batch < 1) return bad_input("batch must be at least 1, got " + std::to_string(p.batch));
@@ -151,9 +170,14 @@ nlohmann::json error_record(const MeasureRequest& r, const Error& e) {
           {"error", {{"message", e.message}, {"exit_code", e.exit_code}}}};
 }
 
-Result<nlohmann::json> measure(const MeasureRequest& r) {
+Result<nlohmann::json> measure(const MeasureRequest& request) {
+  // Threads 0 = every core this process may use, resolved where it runs (on a device: its cores).
+  MeasureRequest r = request;
+  if (r.backend.threads == 0) r.backend.threads = usable_cpus();
   if (Status s = check_protocol(r.protocol); !s.ok()) return s.error();
   if (Status s = check_backend_options(r.backend); !s.ok()) return s.error();
+  // The board before anything runs: temperatures, clock, throttling flags (runtime/board.h).
+  const BoardState board_before = read_board_state();
   auto baseline = read_proc_memory();
   if (!baseline.ok()) return baseline.error();
   const bool run_dir = is_run_dir(r.model_path);
@@ -189,6 +213,7 @@ Result<nlohmann::json> measure(const MeasureRequest& r) {
   if (Status s = run_loop(b, r.protocol.min_runs, r.protocol.min_seconds * 1000.0, &ms); !s.ok())
     return s.error();
   auto after_runs = read_proc_memory();
+  const BoardState board_after = read_board_state();
   if (!after_init.ok() || !after_session.ok() || !after_warmup.ok() || !after_runs.ok())
     return failure("cannot read /proc/self/status during the measurement");
 
@@ -218,7 +243,18 @@ Result<nlohmann::json> measure(const MeasureRequest& r) {
       {"session_bytes", after_session->rss - baseline->rss},
       {"allocator_stats", b.allocator_stats()}};
   rec["output"] = {{"shape", b.output_shape()}};
+  // The outputs themselves for small heads (a classifier's logits), so records from two machines
+  // (an x86 host and an ARM device) can be compared for agreement, not only for speed.
+  if (const auto out = b.output(); out.size() <= kMaxRecordedOutputs) rec["output"]["values"] = out;
   rec["environment"] = environment();
+  const ThrottleVerdict throttle = judge_throttling(board_before, board_after);
+  rec["board"] = {{"before", to_json(board_before)},
+                  {"after", to_json(board_after)},
+                  {"throttling",
+                   {{"throttled", throttle.throttled},
+                    {"method", throttle.method},
+                    {"detail", throttle.detail}}}};
+  rec["validity"] = timing_validity(rec["environment"], throttle);
   if (r.backend.runtime == "ort" && r.protocol.layout) rec["layout"] = layout_probe(r, *shape);
   return rec;
 }

@@ -5,7 +5,9 @@
 // `min_runs` runs AND `min_seconds` s, one query at a time) → statistics, computed after the loop.
 // The input is seeded uniform noise in [-1, 1), the same for every backend at the same seed.
 // The result is one JSON record (schema kRecordSchema) with latency, raw timings, memory stages,
-// allocator stats, the ORT blocked-layout fraction, model identity and the environment.
+// allocator stats, the ORT blocked-layout fraction, model identity, the environment, the board's
+// state before and after (temperatures, clock, throttling: runtime/board.h) and whether the
+// timings are valid (not emulated, not throttled).
 // For isolation, run it through measure_in_child() (runtime/child.h), never twice in one process.
 #pragma once
 
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "runtime/backend.h"
+#include "runtime/board.h"
 #include "util/result.h"
 
 namespace paramscale::runtime {
@@ -45,6 +48,13 @@ Result<MeasureRequest> request_from_json(const nlohmann::json& j);
 std::vector<float> seeded_input(size_t n, uint64_t seed);
 
 Result<nlohmann::json> measure(const MeasureRequest& request);
+
+// Records keep the output values when there are at most this many (a classifier's logits).
+inline constexpr size_t kMaxRecordedOutputs = 4096;
+
+// {"timings_valid": bool, "reasons": [...]}: timings from an emulated binary or a board that
+// throttled during the runs are kept in the record but must not be reported as the device's.
+nlohmann::json timing_validity(const nlohmann::json& environment, const ThrottleVerdict& throttle);
 
 // A record for a cell that could not be measured (same identity fields, plus "error").
 nlohmann::json error_record(const MeasureRequest& request, const Error& error);

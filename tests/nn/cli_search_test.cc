@@ -6,7 +6,7 @@
 #include <sstream>
 
 #include "support/run_command.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 using paramscale::test::expect_one_line_error;
 using paramscale::test::run_paramscale;

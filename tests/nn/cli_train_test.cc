@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/run_command.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 using paramscale::test::run_paramscale;
 using paramscale::test::slurp;

@@ -12,7 +12,7 @@
 #include <fstream>
 
 #include "nn/dataset.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 using namespace paramscale;
 using paramscale::test::TempDir;

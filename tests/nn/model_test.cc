@@ -7,7 +7,7 @@
 
 #include "arch/analysis.h"
 #include "arch/families.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 using namespace paramscale;
 

@@ -13,11 +13,11 @@
 #include "arch/families.h"
 #include "arch/weights.h"
 #include "export/onnx_export.h"
-#include "nn/temp_dir.h"
 #include "runtime/backend.h"
 #include "runtime/measure.h"
 #include "scaling/budget.h"
 #include "support/run_command.h"
+#include "support/temp_dir.h"
 #include "util/sha256.h"
 
 using namespace paramscale;
@@ -87,7 +87,10 @@ TEST_P(TorchBackendParity, LogitsEqualOrtOnTheExport) {
     max_diff = std::max(max_diff, std::fabs(double(torch_out[i]) - ort_out[i]));
     max_abs = std::max(max_abs, std::fabs(double(torch_out[i])));
   }
-  EXPECT_LE(max_diff, 1e-4) << arch::family_name(GetParam());
+  // float32 through two kernel libraries: agree to 1e-4 relative to the logits' scale (seeded
+  // ResNet-50 logits can be large; 1e-4 absolute would then be a few float ulps).
+  EXPECT_LE(max_diff, 1e-4 * std::max(1.0, max_abs))
+      << arch::family_name(GetParam()) << ": max |logit| " << max_abs;
   EXPECT_GT(max_abs, 1e-3);  // not a vacuous comparison of zeros
 }
 

@@ -9,7 +9,7 @@
 
 #include "arch/families.h"
 #include "support/run_command.h"
-#include "temp_dir.h"
+#include "support/temp_dir.h"
 
 using namespace paramscale;
 using paramscale::test::slurp;

@@ -1,4 +1,4 @@
-// tests/nn/temp_dir: a fresh directory under /tmp, removed with its contents at scope exit.
+// tests/support/temp_dir: a fresh directory under /tmp, removed with its contents at scope exit.
 #pragma once
 
 #include <cstdlib>
@@ -10,7 +10,7 @@ namespace paramscale::test {
 class TempDir {
  public:
   TempDir() {
-    char tmpl[] = "/tmp/paramscale-nn-test-XXXXXX";
+    char tmpl[] = "/tmp/paramscale-test-XXXXXX";
     path_ = mkdtemp(tmpl) ? tmpl : "";
   }
   ~TempDir() {
