@@ -19,6 +19,7 @@
 
 #include "cli/command.h"
 #include "cli/table.h"
+#include "device/session.h"
 #include "export/onnx_export.h"
 #include "export/run_dir.h"
 #include "runtime/child.h"
@@ -42,6 +43,16 @@ struct BenchArgs {
   uint64_t seed = 42;
   bool no_layout = false, progress = false;
   std::string json_path, output = "md";
+  std::string devices = device::kLocal;  // comma list: "local" and names from the devices file
+  std::string devices_path = device::default_devices_path();
+  std::string bundle;       // device bundle tarball (default: the one for each device's arch)
+  int retry_throttled = 0;  // re-measure a cell whose board throttled, up to this many times
+};
+
+// One measurement: what to run, and where.
+struct BenchCell {
+  rt::MeasureRequest request;
+  std::string device;  // "local" or a device name
 };
 
 std::vector<std::string> split_list(const std::string& text, const std::string& flag,
@@ -84,10 +95,34 @@ std::vector<std::string> short_names(const std::vector<std::string>& paths) {
   return paths;
 }
 
-std::vector<rt::MeasureRequest> plan(const BenchArgs& a) {
+// The devices named by --device, checked before anything is measured: each must be "local" or in
+// the devices file, and a device runs only what its bundle has (ONNX Runtime).
+std::map<std::string, device::Device> resolve_devices(const BenchArgs& a,
+                                                      const std::vector<std::string>& names,
+                                                      const std::vector<std::string>& runtimes) {
+  std::map<std::string, device::Device> out;
+  std::vector<device::Device> registry;
+  bool loaded = false;
+  for (const auto& n : names) {
+    if (n == device::kLocal || out.count(n)) continue;
+    if (!loaded) registry = unwrap(device::read_devices(a.devices_path));
+    loaded = true;
+    out[n] = unwrap(device::find_device(registry, n, a.devices_path));
+    for (const auto& r : runtimes)
+      if (r != "ort")
+        fail_usage("runtime " + r + " is not in the device bundle (device '" + n +
+                   "' measures ort)");
+  }
+  return out;
+}
+
+std::vector<BenchCell> plan(const BenchArgs& a) {
   const auto runtimes = split_list(a.runtimes, "--runtime", rt::known_runtimes());
-  const auto threads = a.threads.empty() ? std::vector<int>{resolve_threads(0)}
-                                         : unwrap(parse_int_list(a.threads, "--threads"));
+  const auto devices = split_list(a.devices, "--device", {});
+  // "all" (0) is resolved where the measurement runs: every core of this machine or the device.
+  std::vector<int> threads;
+  for (const auto& t : split_list(a.threads.empty() ? "all" : a.threads, "--threads", {}))
+    threads.push_back(t == "all" ? 0 : unwrap(parse_int_list(t, "--threads")).front());
   if (!(a.timeout > 0)) fail_usage("--timeout must be a positive number of seconds");
   const auto batches = unwrap(parse_int_list(a.batches, "--batch"));
   const auto levels =
@@ -106,34 +141,54 @@ std::vector<rt::MeasureRequest> plan(const BenchArgs& a) {
   if (a.min_runs < 1)
     fail_usage("--min-runs must be at least 1, got " + std::to_string(a.min_runs));
   if (!(a.min_seconds >= 0)) fail_usage("--min-seconds must be >= 0");
-  std::vector<rt::MeasureRequest> cells;
-  for (const auto& m : a.models)
-    for (const auto& r : runtimes)
-      for (int t : threads)
-        for (int b : batches)
-          // ORT-only options collapse to their first value on other runtimes.
-          for (size_t l = 0; l < (r == "ort" ? levels.size() : 1); ++l)
-            for (size_t e = 0; e < (r == "ort" ? arenas.size() : 1); ++e)
-              for (size_t q = 0; q < (r == "ort" ? patterns.size() : 1); ++q) {
-                rt::MeasureRequest c{m, {}, p};
-                c.backend = {r, t, levels[l], arenas[e] == "on", patterns[q] == "on", ""};
-                c.protocol.batch = b;
-                cells.push_back(c);
-              }
+  if (a.retry_throttled < 0 || a.retry_throttled > 100)
+    fail_usage("--retry-throttled must be 0..100");
+  resolve_devices(a, devices, runtimes);
+  std::vector<BenchCell> cells;
+  for (const auto& dev : devices)
+    for (const auto& m : a.models)
+      for (const auto& r : runtimes)
+        for (int t : threads)
+          for (int b : batches)
+            // ORT-only options collapse to their first value on other runtimes.
+            for (size_t l = 0; l < (r == "ort" ? levels.size() : 1); ++l)
+              for (size_t e = 0; e < (r == "ort" ? arenas.size() : 1); ++e)
+                for (size_t q = 0; q < (r == "ort" ? patterns.size() : 1); ++q) {
+                  rt::MeasureRequest c{m, {}, p};
+                  c.backend = {r, t, levels[l], arenas[e] == "on", patterns[q] == "on", ""};
+                  c.protocol.batch = b;
+                  cells.push_back({c, dev});
+                }
   return cells;
 }
 
-std::string describe(const rt::MeasureRequest& c) {
-  std::string s = c.backend.runtime + ", " + std::to_string(c.backend.threads) + " thread" +
-                  (c.backend.threads == 1 ? "" : "s") + ", batch " +
-                  std::to_string(c.protocol.batch);
+std::string describe(const BenchCell& cell) {
+  const rt::MeasureRequest& c = cell.request;
+  std::string s =
+      (cell.device == device::kLocal ? "" : "on " + cell.device + ", ") + c.backend.runtime + ", " +
+      (c.backend.threads == 0
+           ? std::string("all cores")
+           : std::to_string(c.backend.threads) + " thread" + (c.backend.threads == 1 ? "" : "s")) +
+      ", batch " + std::to_string(c.protocol.batch);
   if (c.backend.runtime == "ort")
     s += ", opt " + c.backend.opt_level + ", arena " + (c.backend.arena ? "on" : "off") +
          ", mem-pattern " + (c.backend.mem_pattern ? "on" : "off");
   return s;
 }
 
-std::vector<std::string> row(const json& r, const std::string& name) {
+// Latency as a table shows it: invalid timings (emulated device, throttled board) are named, not
+// printed as numbers.
+std::string latency_text(const json& r, const char* stat) {
+  const json& v = r.value("validity", json::object());
+  if (!v.value("timings_valid", true)) {
+    const std::string reason =
+        v["reasons"].empty() ? "invalid" : v["reasons"][0].get<std::string>();
+    return reason.substr(0, reason.find(':'));
+  }
+  return fixed(r["latency_ms"][stat].get<double>(), 4);
+}
+
+std::vector<std::string> row(const json& r, const std::string& name, bool with_device) {
   const json& o = r["request"]["backend"];
   const bool ort = o["runtime"] == "ort";
   const json& l = r["latency_ms"];
@@ -141,18 +196,22 @@ std::vector<std::string> row(const json& r, const std::string& name) {
   if (r.contains("layout") && r["layout"].contains("nchwc_convs"))
     layout = std::to_string(r["layout"]["nchwc_convs"].get<int>()) + "/" +
              std::to_string(r["layout"]["convs"].get<int>());
-  return {name,
-          o["runtime"].get<std::string>(),
-          std::to_string(o["threads"].get<int>()),
-          std::to_string(r["request"]["protocol"]["batch"].get<int>()),
-          ort ? o["opt_level"].get<std::string>() : "-",
-          ort ? (o["arena"].get<bool>() ? "on" : "off") : "-",
-          fixed(l["median"].get<double>(), 4),
-          fixed(l["p90"].get<double>(), 4),
-          fixed(100.0 * l["cv"].get<double>(), 1) + "%",
-          std::to_string(l["runs"].get<size_t>()),
-          megabytes(r["memory"]["runtime_memory_bytes"].get<int64_t>()),
-          layout};
+  std::vector<std::string> cols;
+  if (with_device) cols.push_back(r["device"].value("name", std::string(device::kLocal)));
+  std::vector<std::string> rest = {name,
+                                   o["runtime"].get<std::string>(),
+                                   std::to_string(o["threads"].get<int>()),
+                                   std::to_string(r["request"]["protocol"]["batch"].get<int>()),
+                                   ort ? o["opt_level"].get<std::string>() : "-",
+                                   ort ? (o["arena"].get<bool>() ? "on" : "off") : "-",
+                                   latency_text(r, "median"),
+                                   latency_text(r, "p90"),
+                                   fixed(100.0 * l["cv"].get<double>(), 1) + "%",
+                                   std::to_string(l["runs"].get<size_t>()),
+                                   megabytes(r["memory"]["runtime_memory_bytes"].get<int64_t>()),
+                                   layout};
+  cols.insert(cols.end(), rest.begin(), rest.end());
+  return cols;
 }
 
 // A run directory measured on an ONNX runtime is exported once (as `paramscale export --run` would,
@@ -183,19 +242,53 @@ class RunDirExports {
   std::map<std::string, std::string> done_;
 };
 
-// One cell in a child process; a run directory on an ONNX runtime is measured through its export
-// and its record names the directory it came from.
-Result<json> measure_cell(const rt::MeasureRequest& c, const std::string& exe, double timeout,
-                          RunDirExports& exports) {
-  if (c.backend.runtime == "torch" || !rt::is_run_dir(c.model_path))
-    return rt::measure_in_child(c, exe, timeout);
-  auto onnx = exports.onnx_for(c.model_path);
-  if (!onnx.ok()) return onnx.error();
-  rt::MeasureRequest exported = c;
-  exported.model_path = *onnx;
-  auto r = rt::measure_in_child(exported, exe, timeout);
-  if (r.ok()) (*r)["model"]["exported_from"] = c.model_path;
-  return r;
+// Where cells are measured: a child process here, or a Session per device (opened on first use;
+// a device that cannot be reached fails its cells with the same one-line reason, without retrying
+// the connection for each).
+class Targets {
+ public:
+  Targets(const BenchArgs& a) : args_(a), exe_(rt::self_executable()) {
+    for (const auto& [name, d] : resolve_devices(a, split_list(a.devices, "--device", {}), {}))
+      sessions_.emplace(name, std::make_unique<device::Session>(d, a.bundle));
+  }
+
+  // A run directory on an ONNX runtime is measured through its export, and its record names the
+  // directory it came from.
+  Result<json> measure(const BenchCell& cell) {
+    const rt::MeasureRequest& c = cell.request;
+    if (c.backend.runtime == "torch" || !rt::is_run_dir(c.model_path)) return where(cell, c);
+    auto onnx = exports_.onnx_for(c.model_path);
+    if (!onnx.ok()) return onnx.error();
+    rt::MeasureRequest exported = c;
+    exported.model_path = *onnx;
+    auto r = where(cell, exported);
+    if (r.ok()) (*r)["model"]["exported_from"] = c.model_path;
+    return r;
+  }
+
+ private:
+  Result<json> where(const BenchCell& cell, const rt::MeasureRequest& c) {
+    if (cell.device == device::kLocal) {
+      auto r = rt::measure_in_child(c, exe_, args_.timeout);
+      if (r.ok()) (*r)["device"] = device::local_device_json();
+      return r;
+    }
+    if (auto dead = unreachable_.find(cell.device); dead != unreachable_.end()) return dead->second;
+    device::Session& s = *sessions_.at(cell.device);
+    if (Status o = s.open(); !o.ok())
+      return unreachable_.emplace(cell.device, o.error()).first->second;
+    return s.measure(c, args_.timeout);
+  }
+
+  const BenchArgs& args_;
+  std::string exe_;
+  RunDirExports exports_;
+  std::map<std::string, std::unique_ptr<device::Session>> sessions_;
+  std::map<std::string, Error> unreachable_;
+};
+
+bool throttled(const json& r) {
+  return r.contains("board") && r["board"]["throttling"].value("throttled", false);
 }
 
 int run_bench(const BenchArgs& a) {
@@ -208,30 +301,43 @@ int run_bench(const BenchArgs& a) {
       fail_usage("--json: directory '" + dir + "' is not writable");
   }
   const bool progress = a.progress || isatty(2);
-  const std::string exe = rt::self_executable();
   const auto names = short_names(a.models);
-  RunDirExports exports;
+  Targets targets(a);
+  bool any_device = false;
+  for (const auto& c : cells) any_device = any_device || c.device != device::kLocal;
   std::vector<json> records;
   std::vector<std::string> record_names;
   int exit_code = 0;
   json all = json::array();
   for (size_t i = 0; i < cells.size(); ++i) {
-    const auto& c = cells[i];
+    const BenchCell& cell = cells[i];
+    const auto& c = cell.request;
     const size_t m = std::find(a.models.begin(), a.models.end(), c.model_path) - a.models.begin();
     const std::string& name = names[m];
     if (progress)
-      std::cerr << "bench: [" << i + 1 << "/" << cells.size() << "] " << name << " (" << describe(c)
-                << ")\n";
+      std::cerr << "bench: [" << i + 1 << "/" << cells.size() << "] " << name << " ("
+                << describe(cell) << ")\n";
     auto r = access(c.model_path.c_str(), R_OK) == 0
-                 ? measure_cell(c, exe, a.timeout, exports)
+                 ? targets.measure(cell)
                  : Result<json>(bad_input("cannot read '" + c.model_path + "'"));
+    for (int retry = 0; r.ok() && throttled(*r) && retry < a.retry_throttled; ++retry) {
+      std::cerr << "bench: [" << describe(cell) << "] the board throttled ("
+                << (*r)["board"]["throttling"].value("detail", "") << "); measuring again\n";
+      r = targets.measure(cell);
+    }
+    if (r.ok() && !(*r)["validity"].value("timings_valid", true))
+      std::cerr << "bench: [" << describe(cell)
+                << "] timings not valid: " << (*r)["validity"]["reasons"][0].get<std::string>()
+                << '\n';
     if (!r.ok()) {
       const std::string& msg = r.error().message;
       const bool named = msg.find(c.model_path) != std::string::npos;
-      std::cerr << "paramscale: error: [" << describe(c) << "] "
+      std::cerr << "paramscale: error: [" << describe(cell) << "] "
                 << (named ? "" : "'" + c.model_path + "': ") << msg << '\n';
       exit_code = std::max(exit_code, r.error().exit_code == 2 ? 2 : 1);
-      all.push_back(rt::error_record(c, r.error()));
+      json failed = rt::error_record(c, r.error());
+      failed["device"] = {{"name", cell.device}};
+      all.push_back(std::move(failed));
       continue;
     }
     all.push_back(*r);
@@ -245,18 +351,20 @@ int run_bench(const BenchArgs& a) {
   } else if (a.output == "jsonl") {
     for (const auto& r : records) std::cout << r.dump() << '\n';
   } else {
-    const std::vector<std::string> header = {"model", "runtime", "threads",    "batch",
-                                             "opt",   "arena",   "median ms",  "p90 ms",
-                                             "cv",    "runs",    "runtime MB", "nchwc convs"};
+    std::vector<std::string> header = {"model", "runtime", "threads",    "batch",
+                                       "opt",   "arena",   "median ms",  "p90 ms",
+                                       "cv",    "runs",    "runtime MB", "nchwc convs"};
+    if (any_device) header.insert(header.begin(), "device");
     Table table(header);
-    for (size_t i = 0; i < records.size(); ++i) table.add(row(records[i], record_names[i]));
+    for (size_t i = 0; i < records.size(); ++i)
+      table.add(row(records[i], record_names[i], any_device));
     if (a.output == "md") {
       table.print(std::cout);
     } else {
       for (size_t c = 0; c < header.size(); ++c) std::cout << (c ? "," : "") << header[c];
       std::cout << '\n';
       for (size_t i = 0; i < records.size(); ++i) {
-        const auto cols = row(records[i], record_names[i]);
+        const auto cols = row(records[i], record_names[i], any_device);
         for (size_t c = 0; c < cols.size(); ++c) std::cout << (c ? "," : "") << cols[c];
         std::cout << '\n';
       }
@@ -278,7 +386,8 @@ void add_bench_command(CLI::App& app, Action* action) {
   cmd->add_option("--runtime", a->runtimes, "Runtimes, comma list: " + rt::known_runtimes_text())
       ->capture_default_str();
   cmd->add_option("--threads", a->threads,
-                  "Intra-op threads, comma list (default: every core, " +
+                  "Intra-op threads, comma list; 'all' = every core of the machine measuring "
+                  "(default: all, " +
                       std::to_string(resolve_threads(0)) + " here)");
   cmd->add_option("--batch", a->batches, "Batch sizes, comma list")->capture_default_str();
   cmd->add_option("--opt-level", a->opt_levels,
@@ -301,6 +410,16 @@ void add_bench_command(CLI::App& app, Action* action) {
          "Kill a measurement still running after this many seconds (it fails, the rest go on)")
       ->capture_default_str();
   cmd->add_flag("--no-layout", a->no_layout, "Skip counting ORT's NCHWc convolutions");
+  cmd->add_option("--device", a->devices,
+                  "Where to measure, comma list: local and devices from the devices file "
+                  "(paramscale device add)")
+      ->capture_default_str();
+  cmd->add_option("--devices", a->devices_path, "Devices file")->capture_default_str();
+  cmd->add_option("--bundle", a->bundle,
+                  "Device bundle tarball (default: build/bundles/ for each device's arch)");
+  cmd->add_option("--retry-throttled", a->retry_throttled,
+                  "Measure a cell again (up to N times) when the board throttled during it")
+      ->capture_default_str();
   cmd->add_flag("--progress", a->progress, "Progress on stderr even when it is not a terminal");
   cmd->add_option("--json", a->json_path, "Write every record (raw timings included) to this file");
   cmd->add_option("--output", a->output, "stdout format")

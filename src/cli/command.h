@@ -1,8 +1,8 @@
 // cli/command: how subcommands plug into the paramscale executable, and the helpers they share.
 //
-// Each subcommand lives in its own file and exposes add_<name>_command(app, action): it declares its
-// flags on a CLI11 subcommand and, when selected, sets *action to the function that runs it. Inside
-// a command, unwrap() turns a module's Error into a CliError that main() prints as one line
+// Each subcommand lives in its own file and exposes add_<name>_command(app, action): it declares
+// its flags on a CLI11 subcommand and, when selected, sets *action to the function that runs it.
+// Inside a command, unwrap() turns a module's Error into a CliError that main() prints as one line
 // ("paramscale: error: ...") with the Error's exit code.
 #pragma once
 
@@ -29,7 +29,9 @@ T unwrap(Result<T> r) {
 inline void unwrap(const Status& s) {
   if (!s.ok()) throw CliError{s.error()};
 }
-[[noreturn]] inline void fail_usage(const std::string& message) { throw CliError{bad_input(message)}; }
+[[noreturn]] inline void fail_usage(const std::string& message) {
+  throw CliError{bad_input(message)};
+}
 
 // "3,5,7" -> {3,5,7}; every entry a positive integer.
 Result<std::vector<int>> parse_int_list(const std::string& text, const std::string& what);
@@ -44,6 +46,8 @@ void add_export_command(CLI::App& app, Action* action);
 void add_bench_command(CLI::App& app, Action* action);
 void add_study_command(CLI::App& app, Action* action);
 void add_report_command(CLI::App& app, Action* action);
+void add_device_command(CLI::App& app, Action* action);
+void add_device_info_command(CLI::App& app, Action* action);
 // Commands that need libtorch (built when PARAMSCALE_WITH_TORCH is on).
 void add_train_command(CLI::App& app, Action* action);
 void add_search_command(CLI::App& app, Action* action);

@@ -6,8 +6,9 @@
 
 int main(int argc, char** argv) {
   using namespace paramscale::cli;
-  CLI::App app{"paramscale: accuracy, latency and runtime memory of CNNs scaled to a parameter "
-               "budget by uniform width scaling or NeuralScale"};
+  CLI::App app{
+      "paramscale: accuracy, latency and runtime memory of CNNs scaled to a parameter "
+      "budget by uniform width scaling or NeuralScale"};
   app.name("paramscale");
   app.set_version_flag("--version", "paramscale " PARAMSCALE_VERSION);
   app.require_subcommand(1);
@@ -19,6 +20,8 @@ int main(int argc, char** argv) {
   add_bench_command(app, &action);
   add_study_command(app, &action);
   add_report_command(app, &action);
+  add_device_command(app, &action);
+  add_device_info_command(app, &action);
 #ifdef PARAMSCALE_HAVE_TORCH
   add_train_command(app, &action);
   add_search_command(app, &action);

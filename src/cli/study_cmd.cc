@@ -4,8 +4,10 @@
 
 #include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "cli/command.h"
+#include "device/registry.h"
 #include "report/report.h"
 #include "study/runner.h"
 
@@ -17,14 +19,16 @@ struct StudyArgs {
   std::string config;
   std::string out;
   std::vector<std::string> fits;  // model=FILE
+  std::string devices;            // comma list overriding the config's "devices"
+  std::string devices_file;       // overriding the config's "devices_file"
   int jobs = 1;
   bool resume = false;
   bool no_report = false;
 };
 
 int run_study_cmd(const StudyArgs& a) {
-  study::StudyConfig config = !a.config.empty() ? unwrap(study::read_config(a.config))
-                                                : unwrap(study::preset(a.preset));
+  study::StudyConfig config =
+      !a.config.empty() ? unwrap(study::read_config(a.config)) : unwrap(study::preset(a.preset));
   for (const std::string& f : a.fits) {
     const auto eq = f.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == f.size())
@@ -32,6 +36,15 @@ int run_study_cmd(const StudyArgs& a) {
     config.fits[f.substr(0, eq)] = f.substr(eq + 1);
   }
   if (a.jobs < 1) fail_usage("--jobs must be a positive integer");
+  if (!a.devices.empty()) {
+    config.devices.clear();
+    std::stringstream in(a.devices);
+    for (std::string d; std::getline(in, d, ',');) {
+      if (d.empty()) fail_usage("--device: empty entry in '" + a.devices + "'");
+      config.devices.push_back(d);
+    }
+  }
+  if (!a.devices_file.empty()) config.devices_file = a.devices_file;
   struct stat st;
   const std::string saved = a.out + "/config.json";
   if (::stat(saved.c_str(), &st) == 0) {
@@ -42,9 +55,9 @@ int run_study_cmd(const StudyArgs& a) {
       fail_usage(a.out + " holds a study with a different config; use another -o directory");
   }
   const study::RunSummary s = unwrap(study::run_study(config, a.out, {a.jobs, ""}));
-  std::cerr << "study: " << s.finished << " cells finished, " << s.skipped << " skipped (done before), "
-            << s.failed << " failed, " << s.unfit << " left out (no NeuralScale fit), of " << s.cells
-            << "\n";
+  std::cerr << "study: " << s.finished << " cells finished, " << s.skipped
+            << " skipped (done before), " << s.failed << " failed, " << s.unfit
+            << " left out (no NeuralScale fit), of " << s.cells << "\n";
   if (!a.no_report && s.finished + s.skipped > 0) {
     const auto r = report::write_report({a.out}, a.out + "/report");
     if (r.ok())
@@ -59,18 +72,26 @@ int run_study_cmd(const StudyArgs& a) {
 
 void add_study_command(CLI::App& app, Action* action) {
   auto a = std::make_shared<StudyArgs>();
-  CLI::App* cmd = app.add_subcommand("study", "Run a resumable experiment matrix and write its report");
+  CLI::App* cmd =
+      app.add_subcommand("study", "Run a resumable experiment matrix and write its report");
   auto* p = cmd->add_option("--preset", a->preset, "quick|paper");
   auto* c = cmd->add_option("--config", a->config, "study config (JSON)");
   p->excludes(c);
   cmd->add_option("-o,--output", a->out, "study directory")->required();
   cmd->add_option("--fit", a->fits, "NeuralScale fit for a model: MODEL=FILE (repeatable)");
-  cmd->add_option("--jobs,-j", a->jobs, "cells run in parallel (benchmarks still run one at a time)")
+  cmd->add_option("--jobs,-j", a->jobs,
+                  "models made in parallel (measurements run one at a time per device)")
       ->capture_default_str();
+  cmd->add_option("--device", a->devices,
+                  "where to measure, comma list: local and devices from the devices file "
+                  "(overrides the config's \"devices\")");
+  cmd->add_option("--devices", a->devices_file,
+                  "devices file (default: " + device::default_devices_path() + ")");
   cmd->add_flag("--resume", a->resume, "continue the study already in the directory");
   cmd->add_flag("--no-report", a->no_report, "do not write the report at the end");
   cmd->callback([a, action] {
-    if (a->preset.empty() && a->config.empty()) fail_usage("study needs --preset NAME or --config FILE");
+    if (a->preset.empty() && a->config.empty())
+      fail_usage("study needs --preset NAME or --config FILE");
     *action = [a] { return run_study_cmd(*a); };
   });
 }

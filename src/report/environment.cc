@@ -15,6 +15,7 @@ void environment_section(Document& doc, const std::vector<nlohmann::json>& recor
   std::map<std::string, Row> rows;
   for (const auto& r : records) {
     nlohmann::json e = r.value("environment", nlohmann::json::object());
+    e["device"] = r.value("device", nlohmann::json::object()).value("name", std::string("local"));
     const std::string t = e.value("timestamp_utc", "");
     e.erase("timestamp_utc");
     e.erase("model_sha256");
@@ -34,16 +35,19 @@ void environment_section(Document& doc, const std::vector<nlohmann::json>& recor
     return s;
   };
   std::vector<std::vector<std::string>> table = {
-      {"cells", "runtime", "options", "protocol", "machine", "measured (UTC)"}};
+      {"cells", "runtime", "options", "protocol", "machine", "measured (UTC)", "device"}};
   for (const auto& [key, row] : rows) {
     const nlohmann::json e = nlohmann::json::parse(key);
     const nlohmann::json rt = e.value("runtime", nlohmann::json::object());
+    const bool emulated = e.value("emulated", false);
     table.push_back({std::to_string(row.cells), text(rt, "name") + " " + text(rt, "version"),
                      text(rt, "options"), text(e, "protocol"),
-                     text(e, "cpu_model") + ", " + text(e, "cpus_allowed") + " of " +
+                     (e.contains("board_model") ? text(e, "board_model") + ", " : "") +
+                         text(e, "cpu_model") + ", " + text(e, "cpus_allowed") + " of " +
                          text(e, "logical_cpus") + " CPUs, " + text(e, "kernel") + ", " +
                          text(e, "compiler") + ", paramscale " + text(e, "paramscale_version"),
-                     row.first + " – " + row.last});
+                     row.first + " – " + row.last,
+                     text(e, "device") + (emulated ? " (emulated: no timings)" : "")});
   }
   doc.table(table);
 }

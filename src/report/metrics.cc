@@ -38,6 +38,17 @@ std::optional<double> number(const nlohmann::json& j, const char* a, const char*
   return j[a][b].get<double>();
 }
 
+// What the device is, in a person's words: the board (device tree) or else the CPU.
+std::string hardware(const nlohmann::json& r) {
+  const nlohmann::json env = r.value("environment", nlohmann::json::object());
+  if (!env.is_object()) return "";
+  if (env.contains("board_model") && env["board_model"].is_string())
+    return env["board_model"].get<std::string>();
+  return env.contains("cpu_model") && env["cpu_model"].is_string()
+             ? env["cpu_model"].get<std::string>()
+             : "";
+}
+
 // Mean of the seeds' points (the first point's identity and widths are kept).
 Point average(const std::vector<Point>& ps) {
   Point m = ps.front();
@@ -63,8 +74,10 @@ Point average(const std::vector<Point>& ps) {
 
 Metrics compute_metrics(const std::vector<nlohmann::json>& records) {
   Metrics out;
-  using Key = std::tuple<std::string, std::string, std::string, std::string, int, std::string>;
-  std::map<Key, std::vector<Point>> groups;  // (model, budget, method, runtime, threads, opt)
+  using Key =
+      std::tuple<std::string, std::string, std::string, std::string, std::string, int, std::string>;
+  std::map<Key, std::vector<Point>>
+      groups;  // (device, model, budget, method, runtime, threads, opt)
   for (const auto& r : records) {
     const auto& c = r["cell"];
     Point p;
@@ -77,6 +90,15 @@ Metrics compute_metrics(const std::vector<nlohmann::json>& records) {
     p.threads = c.value("threads", 0);
     p.opt_level = c.value("opt_level", "");
     p.dataset = c.value("dataset", "");
+    p.device = c.value("device", std::string("local"));
+    p.hardware = hardware(r);
+    if (r.contains("validity") && r["validity"].is_object() &&
+        !r["validity"].value("timings_valid", true)) {
+      p.timings_valid = false;
+      const auto& reasons = r["validity"].value("reasons", nlohmann::json::array());
+      p.invalid_reason = !reasons.empty() && reasons[0].is_string() ? reasons[0].get<std::string>()
+                                                                    : "timings not valid";
+    }
     if (r.contains("bench") && r["bench"].is_object())
       if (const auto f = number(r["bench"], "layout", "nchwc_fraction")) p.nchwc_fraction = *f;
     p.widths = r.value("widths", std::vector<int>{});
@@ -103,33 +125,35 @@ Metrics compute_metrics(const std::vector<nlohmann::json>& records) {
       p.accuracy = pct(number(r, "accuracy", "best_test"));
       p.final_accuracy = pct(number(r, "accuracy", "final_test"));
     }
-    groups[{p.model, p.budget, p.method, p.runtime, p.threads, p.opt_level}].push_back(p);
+    groups[{p.device, p.model, p.budget, p.method, p.runtime, p.threads, p.opt_level}].push_back(p);
   }
   for (auto& [k, ps] : groups) out.points.push_back(average(ps));
 
-  std::map<std::tuple<std::string, std::string, int, std::string>, std::vector<Comparison>>
-      by_model;
+  std::map<std::tuple<std::string, std::string, std::string, int, std::string>,
+           std::vector<Comparison>>
+      by_model;  // (device, model, runtime, threads, opt)
   for (const Point& u : out.points) {
-    if (u.method != "uniform") continue;
+    if (u.method != "uniform" || !u.timings_valid) continue;
     for (const Point& n : out.points) {
-      if (n.method != "neuralscale" || n.model != u.model || n.budget != u.budget ||
-          n.runtime != u.runtime || n.threads != u.threads || n.opt_level != u.opt_level)
+      if (n.method != "neuralscale" || !n.timings_valid || n.device != u.device ||
+          n.model != u.model || n.budget != u.budget || n.runtime != u.runtime ||
+          n.threads != u.threads || n.opt_level != u.opt_level)
         continue;
-      Comparison c{u.model, u.budget, u.runtime, u.opt_level, u.threads, u, n};
+      Comparison c{u.model, u.budget, u.runtime, u.opt_level, u.device, u.threads, u, n};
       out.comparisons.push_back(c);
-      by_model[{u.model, u.runtime, u.threads, u.opt_level}].push_back(c);
-      by_model[{"all", u.runtime, u.threads, u.opt_level}].push_back(c);
+      by_model[{u.device, u.model, u.runtime, u.threads, u.opt_level}].push_back(c);
+      by_model[{u.device, "all", u.runtime, u.threads, u.opt_level}].push_back(c);
     }
   }
   for (const auto& [k, cs] : by_model) {
-    Headline h{std::get<0>(k),
-               std::get<1>(k),
-               std::get<3>(k),
-               std::get<2>(k),
-               static_cast<int>(cs.size()),
-               std::nullopt,
-               0,
-               0};
+    Headline h;
+    h.device = std::get<0>(k);
+    h.model = std::get<1>(k);
+    h.runtime = std::get<2>(k);
+    h.threads = std::get<3>(k);
+    h.opt_level = std::get<4>(k);
+    h.hardware = cs.front().uniform.hardware;
+    h.comparisons = static_cast<int>(cs.size());
     double apm = 0;
     bool all_apm = true;
     for (const auto& c : cs) {

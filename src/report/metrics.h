@@ -3,8 +3,10 @@
 //
 // Per record: runtime memory MB (peak during inference - baseline), accuracy per MB, runtime memory
 // bytes per parameter, accuracy per ms of median latency, MACs and peak activation bytes per
-// parameter. Records of the same (model, budget, runtime, threads, opt level) and method are
-// averaged over seeds; a Comparison pairs uniform with NeuralScale and gives each ratio. Accuracy
+// parameter. Records of the same (model, budget, device, runtime, threads, opt level) and method
+// are averaged over seeds; a Comparison pairs uniform with NeuralScale measured the same way on the
+// same device and gives each ratio; points whose timings are not valid (emulated, throttled) are
+// kept for their tables but compared with nothing. Accuracy
 // metrics are absent (nullopt) for untrained (deployment-only) records. Nothing here is estimated.
 #pragma once
 
@@ -17,6 +19,11 @@ namespace paramscale::report {
 
 struct Point {
   std::string model, method, budget, runtime, opt_level;
+  std::string device = "local";  // where it was measured (study config "devices")
+  std::string hardware;          // the device's board or CPU, from its environment
+  // Emulated or throttled measurements: kept, shown with the reason, left out of every ratio.
+  bool timings_valid = true;
+  std::string invalid_reason;
   std::string dataset;                   // the input shape's preset (cifar10, fashion-mnist, ...)
   std::optional<double> nchwc_fraction;  // convolutions ONNX Runtime ran in its blocked layout
   int threads = 0;
@@ -36,6 +43,7 @@ struct Point {
 
 struct Comparison {
   std::string model, budget, runtime, opt_level;
+  std::string device = "local";
   int threads = 0;
   Point uniform, neuralscale;
   std::optional<double> accuracy_per_mb_ratio() const;  // NeuralScale / uniform
@@ -48,6 +56,7 @@ struct Comparison {
 // Headline ratios averaged over budgets (and models, when `model` is empty).
 struct Headline {
   std::string model, runtime, opt_level;
+  std::string device = "local", hardware;
   int threads = 0;
   int comparisons = 0;
   std::optional<double> accuracy_per_mb_ratio;

@@ -28,17 +28,27 @@ std::string opt(const std::optional<double>& v, int decimals,
   return v ? num(*v, decimals) : none;
 }
 std::string setting(const Point& p) {
-  return p.runtime + ", " + std::to_string(p.threads) + " thread(s)" +
+  return (p.device == "local" ? "" : "on " + p.device + ": ") + p.runtime + ", " +
+         std::to_string(p.threads) + " thread(s)" +
          (p.runtime == "ort" ? ", opt " + p.opt_level : "");
+}
+// A measured cost, or why it is not shown (an emulated or throttled measurement).
+std::string cost(const Point& p, double v, int decimals) {
+  return p.timings_valid ? num(v, decimals)
+                         : p.invalid_reason.substr(0, p.invalid_reason.find(':'));
 }
 
 void headline_section(Document& doc, const Metrics& m) {
   doc.heading("Headline");
   for (const Headline& h : m.headlines) {
     if (h.model != "all") continue;
-    std::string s = "On this machine with " + h.runtime + " (" + std::to_string(h.threads) +
-                    " thread(s)" + (h.runtime == "ort" ? ", optimisation " + h.opt_level : "") +
-                    "), averaged over " + std::to_string(h.comparisons) + " family/budget pairs: ";
+    std::string s =
+        (h.device == "local"
+             ? std::string("On this machine")
+             : "On device " + h.device + (h.hardware.empty() ? "" : " (" + h.hardware + ")")) +
+        " with " + h.runtime + " (" + std::to_string(h.threads) + " thread(s)" +
+        (h.runtime == "ort" ? ", optimisation " + h.opt_level : "") + "), averaged over " +
+        std::to_string(h.comparisons) + " family/budget pairs: ";
     s += h.accuracy_per_mb_ratio
              ? "NeuralScale is " + num(100 * *h.accuracy_per_mb_ratio, 0) +
                    "% as efficient as uniform in accuracy per MB of runtime memory, "
@@ -56,7 +66,9 @@ void headline_section(Document& doc, const Metrics& m) {
   std::vector<std::vector<std::string>> rows = {
       {"family", "setting", "pairs", "acc/MB NS÷U", "bytes/param NS÷U", "latency NS÷U"}};
   for (const Headline& h : m.headlines)
-    rows.push_back({h.model, h.runtime + " t" + std::to_string(h.threads) + " " + h.opt_level,
+    rows.push_back({h.model,
+                    (h.device == "local" ? "" : h.device + " ") + h.runtime + " t" +
+                        std::to_string(h.threads) + " " + h.opt_level,
                     std::to_string(h.comparisons), opt(h.accuracy_per_mb_ratio, 3),
                     num(h.memory_per_param_ratio, 3), num(h.latency_ratio, 3)});
   doc.table(rows);
@@ -76,8 +88,11 @@ void family_sections(Document& doc, const Metrics& m) {
           {p.budget, p.method, setting(p), num(p.params, 0), num(p.macs / 1e6, 1),
            num(p.peak_activation_bytes / 1e6, 3),
            p.accuracy ? num(*p.accuracy, 2) + " / " + opt(p.final_accuracy, 2) : "not trained",
-           num(p.latency_median_ms, 3), num(p.latency_p90_ms, 3), num(p.runtime_memory_mb(), 2),
-           opt(p.accuracy_per_mb(), 3), num(p.memory_per_param(), 2), opt(p.accuracy_per_ms(), 2),
+           cost(p, p.latency_median_ms, 3), cost(p, p.latency_p90_ms, 3),
+           cost(p, p.runtime_memory_mb(), 2),
+           p.timings_valid ? opt(p.accuracy_per_mb(), 3) : cost(p, 0, 0),
+           cost(p, p.memory_per_param(), 2),
+           p.timings_valid ? opt(p.accuracy_per_ms(), 2) : cost(p, 0, 0),
            p.nchwc_fraction ? num(100 * *p.nchwc_fraction, 0) + "%" : "-"});
     }
     doc.table(rows);
@@ -266,7 +281,8 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
   nlohmann::json j = {{"points", nlohmann::json::array()},
                       {"comparisons", nlohmann::json::array()}};
   std::string csv =
-      "model,method,budget,runtime,threads,opt_level,seeds,params,macs,peak_activation_bytes,"
+      "device,model,method,budget,runtime,threads,opt_level,seeds,params,macs,"
+      "peak_activation_bytes,"
       "best_test_accuracy,final_test_accuracy,latency_median_ms,latency_p90_ms,"
       "runtime_memory_bytes,accuracy_per_mb,bytes_per_param,accuracy_per_ms\n";
   auto jopt = [](const std::optional<double>& v) {
@@ -274,7 +290,10 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
   };
   auto copt = [](const std::optional<double>& v) { return v ? num(*v, 6) : std::string(); };
   for (const Point& p : m.points) {
-    j["points"].push_back({{"model", p.model},
+    j["points"].push_back({{"device", p.device},
+                           {"hardware", p.hardware},
+                           {"timings_valid", p.timings_valid},
+                           {"model", p.model},
                            {"method", p.method},
                            {"budget", p.budget},
                            {"runtime", p.runtime},
@@ -293,7 +312,7 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
                            {"accuracy_per_mb", jopt(p.accuracy_per_mb())},
                            {"bytes_per_param", p.memory_per_param()},
                            {"accuracy_per_ms", jopt(p.accuracy_per_ms())}});
-    csv += p.model + "," + p.method + "," + p.budget + "," + p.runtime + "," +
+    csv += p.device + "," + p.model + "," + p.method + "," + p.budget + "," + p.runtime + "," +
            std::to_string(p.threads) + "," + p.opt_level + "," + std::to_string(p.seeds) + "," +
            num(p.params, 0) + "," + num(p.macs, 0) + "," + num(p.peak_activation_bytes, 0) + "," +
            copt(p.accuracy) + "," + copt(p.final_accuracy) + "," + num(p.latency_median_ms, 6) +
@@ -302,7 +321,8 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
            copt(p.accuracy_per_ms()) + "\n";
   }
   for (const Comparison& c : m.comparisons)
-    j["comparisons"].push_back({{"model", c.model},
+    j["comparisons"].push_back({{"device", c.device},
+                                {"model", c.model},
                                 {"budget", c.budget},
                                 {"runtime", c.runtime},
                                 {"threads", c.threads},

@@ -19,7 +19,9 @@ std::string Cell::model_key() const {
 }
 
 std::string Cell::key() const {
-  return model_key() + "." + runtime + ".t" + std::to_string(threads) + "." + opt_level;
+  // Cells measured here keep the key they had before devices were a dimension.
+  return model_key() + "." + runtime + ".t" + (threads > 0 ? std::to_string(threads) : "all") +
+         "." + opt_level + (device == "local" ? "" : ".on-" + device);
 }
 
 std::vector<Cell> expand(const StudyConfig& c, int all_cores) {
@@ -32,18 +34,23 @@ std::vector<Cell> expand(const StudyConfig& c, int all_cores) {
           for (int seed : c.seeds)
             for (const auto& runtime : c.runtimes)
               for (int t : c.threads)
-                for (const auto& opt : c.opt_levels) {
-                  // Optimisation levels are an ONNX Runtime setting; other runtimes get one cell.
-                  Cell cell{model,
-                            method,
-                            budget,
-                            seed,
-                            runtime,
-                            t > 0 ? t : all_cores,
-                            runtime == "ort" ? opt : "default",
-                            align};
-                  if (seen.insert(cell.key()).second) cells.push_back(cell);
-                }
+                for (const auto& opt : c.opt_levels)
+                  for (const auto& device : c.devices) {
+                    // Device bundles carry ONNX Runtime only.
+                    if (device != "local" && runtime != "ort") continue;
+                    // Optimisation levels are an ONNX Runtime setting; other runtimes get one
+                    // cell. "All cores" is this machine's here, the device's on a device.
+                    Cell cell{model,
+                              method,
+                              budget,
+                              seed,
+                              runtime,
+                              t > 0 ? t : (device == "local" ? all_cores : 0),
+                              runtime == "ort" ? opt : "default",
+                              align,
+                              device};
+                    if (seen.insert(cell.key()).second) cells.push_back(cell);
+                  }
   return cells;
 }
 

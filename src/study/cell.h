@@ -18,17 +18,19 @@ struct Cell {
   std::string budget;
   int seed = 0;
   std::string runtime;
-  int threads = 0;  // resolved (never 0)
+  int threads = 0;  // resolved here; 0 on a device = every core the device has
   std::string opt_level;
-  int align = 1;  // width multiple K (1 = none)
+  int align = 1;                 // width multiple K (1 = none)
+  std::string device = "local";  // where it is measured (study config "devices")
 
   std::string model_key() const;  // e.g. vgg11.uniform.params-0.25.s0, ...params-0.25.a8.s0
-  std::string key() const;        // e.g. vgg11.uniform.params-0.25.s0.ort.t2.all
+  // e.g. vgg11.uniform.params-0.25.s0.ort.t2.all, ...s0.ort.tall.all.on-pi4 on a device
+  std::string key() const;
 };
 
 // The cross product in a fixed order (model, method, budget, align, seed, runtime, threads, opt
-// level).
-// Threads 0 resolve to `all_cores`; duplicate cells are dropped.
+// level, device). Threads 0 resolve to `all_cores` here and stay 0 ("all") on a device; devices
+// other than "local" get ONNX Runtime cells only; duplicate cells are dropped.
 std::vector<Cell> expand(const StudyConfig& config, int all_cores);
 
 }  // namespace paramscale::study

@@ -64,8 +64,9 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
     c = *p;
   }
   static const std::vector<std::string> known = {
-      "preset",     "name",  "dataset", "models", "methods", "budgets", "runtimes", "threads",
-      "opt_levels", "seeds", "fits",    "count",  "train",   "search",  "bench",    "aligns"};
+      "preset",   "name",    "dataset",    "models", "methods", "budgets",
+      "runtimes", "threads", "opt_levels", "seeds",  "fits",    "count",
+      "train",    "search",  "bench",      "aligns", "devices", "devices_file"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(known.begin(), known.end(), it.key()) == known.end())
       return bad_input("unknown config field '" + it.key() + "'");
@@ -74,7 +75,8 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
         take(j, "methods", c.methods), take(j, "budgets", c.budgets),
         take(j, "runtimes", c.runtimes), take(j, "threads", c.threads),
         take(j, "opt_levels", c.opt_levels), take(j, "seeds", c.seeds), take(j, "fits", c.fits),
-        take(j, "count", c.count), take(j, "aligns", c.aligns)})
+        take(j, "count", c.count), take(j, "aligns", c.aligns), take(j, "devices", c.devices),
+        take(j, "devices_file", c.devices_file)})
     if (!s.ok()) return s.error();
   if (j.contains("train")) {
     const auto& t = j["train"];
@@ -110,10 +112,12 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
           take(b, "min_seconds", c.bench.min_seconds), take(b, "batch", c.bench.batch)})
       if (!s.ok()) return s.error();
   }
-  for (const auto* list : {&c.models, &c.methods, &c.budgets, &c.runtimes, &c.opt_levels})
+  for (const auto* list :
+       {&c.models, &c.methods, &c.budgets, &c.runtimes, &c.opt_levels, &c.devices})
     if (list->empty())
       return bad_input(
-          "config has an empty list (models, methods, budgets, runtimes or opt_levels)");
+          "config has an empty list (models, methods, budgets, runtimes, opt_levels or "
+          "devices)");
   if (!c.train.enabled &&
       std::find(c.runtimes.begin(), c.runtimes.end(), "torch") != c.runtimes.end())
     return bad_input(
@@ -143,41 +147,45 @@ Result<StudyConfig> read_config(const std::string& path) {
 }
 
 nlohmann::json to_json(const StudyConfig& c) {
-  return {{"name", c.name},
-          {"dataset", c.dataset},
-          {"models", c.models},
-          {"methods", c.methods},
-          {"budgets", c.budgets},
-          {"runtimes", c.runtimes},
-          {"threads", c.threads},
-          {"opt_levels", c.opt_levels},
-          {"aligns", c.aligns},
-          {"seeds", c.seeds},
-          {"fits", c.fits},
-          {"count", c.count},
-          {"train",
-           {{"enabled", c.train.enabled},
-            {"epochs", c.train.epochs},
-            {"subset", c.train.subset},
-            {"batch_size", c.train.batch_size},
-            {"lr", c.train.lr},
-            {"momentum", c.train.momentum},
-            {"schedule", c.train.schedule},
-            {"test_subset", c.train.test_subset},
-            {"data_dir", c.train.data_dir}}},
-          {"search",
-           {{"enabled", c.search.enabled},
-            {"subset", c.search.subset},
-            {"batch_size", c.search.batch_size},
-            {"warmup", c.search.warmup},
-            {"prune_fraction", c.search.prune_fraction},
-            {"frequency", c.search.frequency},
-            {"iterations", c.search.iterations}}},
-          {"bench",
-           {{"warmup_runs", c.bench.warmup_runs},
-            {"min_runs", c.bench.min_runs},
-            {"min_seconds", c.bench.min_seconds},
-            {"batch", c.bench.batch}}}};
+  nlohmann::json j = {{"name", c.name},
+                      {"dataset", c.dataset},
+                      {"models", c.models},
+                      {"methods", c.methods},
+                      {"budgets", c.budgets},
+                      {"runtimes", c.runtimes},
+                      {"threads", c.threads},
+                      {"opt_levels", c.opt_levels},
+                      {"aligns", c.aligns},
+                      {"seeds", c.seeds},
+                      {"fits", c.fits},
+                      {"count", c.count},
+                      {"train",
+                       {{"enabled", c.train.enabled},
+                        {"epochs", c.train.epochs},
+                        {"subset", c.train.subset},
+                        {"batch_size", c.train.batch_size},
+                        {"lr", c.train.lr},
+                        {"momentum", c.train.momentum},
+                        {"schedule", c.train.schedule},
+                        {"test_subset", c.train.test_subset},
+                        {"data_dir", c.train.data_dir}}},
+                      {"search",
+                       {{"enabled", c.search.enabled},
+                        {"subset", c.search.subset},
+                        {"batch_size", c.search.batch_size},
+                        {"warmup", c.search.warmup},
+                        {"prune_fraction", c.search.prune_fraction},
+                        {"frequency", c.search.frequency},
+                        {"iterations", c.search.iterations}}},
+                      {"bench",
+                       {{"warmup_runs", c.bench.warmup_runs},
+                        {"min_runs", c.bench.min_runs},
+                        {"min_seconds", c.bench.min_seconds},
+                        {"batch", c.bench.batch}}}};
+  // Written only when used, so studies saved before devices existed still match on --resume.
+  if (c.devices != std::vector<std::string>{"local"}) j["devices"] = c.devices;
+  if (!c.devices_file.empty()) j["devices_file"] = c.devices_file;
+  return j;
 }
 
 }  // namespace paramscale::study

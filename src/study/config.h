@@ -59,6 +59,11 @@ struct StudyConfig {
   // uniform vs NeuralScale vs aligned NeuralScale side by side.
   std::vector<int> aligns = {1};
   std::vector<int> seeds = {0};
+  // Where cells are measured: "local" (this machine) and device names from the devices file
+  // (device/registry.h). Models are made once on this machine; each device measures them, one
+  // measurement at a time per device, devices in parallel. Devices measure ONNX Runtime only.
+  std::vector<std::string> devices = {"local"};
+  std::string devices_file;                 // empty: the default devices file
   std::map<std::string, std::string> fits;  // model -> NeuralScale fit file
   std::string count = "true";
   TrainSettings train;

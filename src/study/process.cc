@@ -47,10 +47,10 @@ std::string self_executable() {
   return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string("paramscale");
 }
 
-FileLock::FileLock(const std::string& path, bool wait) {
+FileLock::FileLock(const std::string& path, bool wait, bool shared) {
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) return;
-  while (flock(fd_, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
+  while (flock(fd_, (shared ? LOCK_SH : LOCK_EX) | (wait ? 0 : LOCK_NB)) != 0) {
     if (errno == EINTR) continue;
     return;
   }

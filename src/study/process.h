@@ -18,10 +18,12 @@ int run_process(const std::vector<std::string>& argv, const std::string& log_pat
 // Path of the running executable (/proc/self/exe).
 std::string self_executable();
 
-// An exclusive advisory lock on a file (flock), released by the destructor or the process's death.
+// An advisory lock on a file (flock), released by the destructor or the process's death:
+// exclusive, or shared (many holders, no exclusive one). Separate FileLocks conflict even within
+// one process (each opens the file itself), so threads can use them too.
 class FileLock {
  public:
-  FileLock(const std::string& path, bool wait);
+  FileLock(const std::string& path, bool wait, bool shared = false);
   ~FileLock();
   FileLock(const FileLock&) = delete;
   FileLock& operator=(const FileLock&) = delete;

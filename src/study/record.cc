@@ -56,6 +56,13 @@ nlohmann::json record_environment(const nlohmann::json& bench) {
   return e;
 }
 
+namespace {
+int measured_threads(const nlohmann::json& bench) {
+  const nlohmann::json* t = at(bench, {"request", "backend", "threads"});
+  return t ? t->get<int>() : 0;
+}
+}  // namespace
+
 Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
                                    const std::vector<int>& widths, const nlohmann::json& train,
                                    const nlohmann::json& bench_file) {
@@ -91,34 +98,40 @@ Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
   if (!train.is_null())
     accuracy = {{"final_test", train.value("final_test_accuracy", nlohmann::json())},
                 {"best_test", train.value("best_test_accuracy", nlohmann::json())}};
-  return nlohmann::json{{"schema_version", kRecordSchemaVersion},
-                        {"key", cell.key()},
-                        {"cell",
-                         {{"model", cell.model},
-                          {"method", cell.method},
-                          {"budget", cell.budget},
-                          {"seed", cell.seed},
-                          {"runtime", cell.runtime},
-                          {"threads", cell.threads},
-                          {"opt_level", cell.opt_level},
-                          {"align", cell.align},
-                          {"dataset", config.dataset}}},
-                        {"widths", widths},
-                        {"analysis",
-                         {{"params", a.params},
-                          {"proxy_params", a.proxy_params},
-                          {"macs", a.macs},
-                          {"weight_bytes", a.weight_bytes},
-                          {"activation_sum_bytes", a.activation_sum_bytes},
-                          {"peak_activation_bytes", a.peak_activation_bytes},
-                          {"batch", a.batch},
-                          {"per_width", per_width}}},
-                        {"accuracy", accuracy},
-                        {"latency_ms", (*bench)["latency_ms"]},
-                        {"memory", *memory},
-                        {"environment", record_environment(*bench)},
-                        {"train", train},
-                        {"bench", *bench}};
+  return nlohmann::json{
+      {"schema_version", kRecordSchemaVersion},
+      {"key", cell.key()},
+      {"cell",
+       {{"model", cell.model},
+        {"method", cell.method},
+        {"budget", cell.budget},
+        {"seed", cell.seed},
+        {"runtime", cell.runtime},
+        // "all cores" on a device: the count the device resolved it to
+        {"threads", cell.threads > 0 ? cell.threads : measured_threads(*bench)},
+        {"opt_level", cell.opt_level},
+        {"align", cell.align},
+        {"device", cell.device},
+        {"dataset", config.dataset}}},
+      {"widths", widths},
+      {"analysis",
+       {{"params", a.params},
+        {"proxy_params", a.proxy_params},
+        {"macs", a.macs},
+        {"weight_bytes", a.weight_bytes},
+        {"activation_sum_bytes", a.activation_sum_bytes},
+        {"peak_activation_bytes", a.peak_activation_bytes},
+        {"batch", a.batch},
+        {"per_width", per_width}}},
+      {"accuracy", accuracy},
+      {"latency_ms", (*bench)["latency_ms"]},
+      {"memory", *memory},
+      {"environment", record_environment(*bench)},
+      {"device", bench->value("device", nlohmann::json{{"name", cell.device}})},
+      {"validity", bench->value("validity", nlohmann::json{{"timings_valid", true},
+                                                           {"reasons", nlohmann::json::array()}})},
+      {"train", train},
+      {"bench", *bench}};
 }
 
 }  // namespace paramscale::study

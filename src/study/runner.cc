@@ -2,19 +2,22 @@
 
 #include <sys/stat.h>
 
-#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "arch/analysis.h"
 #include "arch/families.h"
+#include "device/registry.h"
+#include "device/session.h"
 #include "scaling/uniform.h"
 #include "study/cell.h"
 #include "study/process.h"
@@ -48,7 +51,8 @@ struct Context {
   std::string exe;
   Store store;
   std::map<std::string, std::string>
-      fits;  // model -> NeuralScale fit: the config's or our search's
+      fits;                  // model -> NeuralScale fit: the config's or our search's
+  std::string devices_file;  // the config's, or the default devices file
 };
 
 // A stage's child process; a failure names the log to read.
@@ -208,34 +212,98 @@ Result<std::string> model_for(const Context& ctx, const Cell& cell,
   return onnx;
 }
 
-Status run_cell(const Context& ctx, const Cell& cell) {
-  Result<std::vector<int>> widths = failure("");
-  Result<std::string> onnx = failure("");
-  {
-    // Cells of one model (other runtimes, threads) share its widths, training and export.
-    FileLock model_lock(ctx.dir + "/locks/" + cell.model_key() + ".lock", /*wait=*/true);
-    widths = widths_for(ctx, cell);
-    if (!widths.ok()) return widths.error();
-    onnx = model_for(ctx, cell, *widths);
+// Models the cells need, each made once (widths, training, export) by the make workers, in the
+// order cells need them; the measuring threads wait for theirs.
+class Models {
+ public:
+  void add(const Cell& cell) {
+    if (slots_.emplace(cell.model_key(), Slot{}).second) order_.push_back(&cell);
   }
+  const Cell* next() {
+    std::lock_guard<std::mutex> g(mu_);
+    return next_ < order_.size() ? order_[next_++] : nullptr;
+  }
+  void finish(const std::string& key, Result<std::vector<int>> widths, Result<std::string> onnx) {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      Slot& s = slots_.at(key);
+      s.widths = std::move(widths);
+      s.onnx = std::move(onnx);
+      s.done = true;
+    }
+    ready_.notify_all();
+  }
+  // Blocks until the model is made; the widths and ONNX path, or why it could not be made.
+  std::pair<Result<std::vector<int>>, Result<std::string>> wait(const std::string& key) {
+    std::unique_lock<std::mutex> g(mu_);
+    ready_.wait(g, [&] { return slots_.at(key).done; });
+    return {slots_.at(key).widths, slots_.at(key).onnx};
+  }
+
+ private:
+  struct Slot {
+    bool done = false;
+    Result<std::vector<int>> widths = failure("not made");
+    Result<std::string> onnx = failure("not made");
+  };
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::map<std::string, Slot> slots_;
+  std::vector<const Cell*> order_;
+  size_t next_ = 0;
+};
+
+// Making models takes this machine's lock shared, so a local measurement (exclusive) never runs
+// while a model trains or exports; devices measure on their own hardware and need only their own
+// lock (one measurement at a time per device).
+std::string machine_lock(const Context& ctx) { return ctx.dir + "/locks/bench.lock"; }
+std::string device_lock(const Context& ctx, const std::string& device) {
+  return device == device::kLocal ? machine_lock(ctx)
+                                  : ctx.dir + "/locks/bench.on-" + device + ".lock";
+}
+
+void make_models(const Context& ctx, Models& models) {
+  while (const Cell* cell = models.next()) {
+    FileLock machine(machine_lock(ctx), /*wait=*/true, /*shared=*/true);
+    // Other study processes on this directory make the same models: one at a time per model.
+    FileLock model_lock(ctx.dir + "/locks/" + cell->model_key() + ".lock", /*wait=*/true);
+    auto widths = widths_for(ctx, *cell);
+    Result<std::string> onnx =
+        widths.ok() ? model_for(ctx, *cell, *widths) : Result<std::string>(widths.error());
+    models.finish(cell->model_key(), std::move(widths), std::move(onnx));
+  }
+}
+
+std::vector<std::string> bench_args(const Context& ctx, const Cell& cell, const std::string& onnx,
+                                    const std::string& out) {
+  const BenchSettings& b = ctx.config.bench;
+  // libtorch runs the trained run directory itself (eager); the ONNX runtimes run the export.
+  const std::string target = cell.runtime == "torch" ? ctx.dir + "/runs/" + cell.model_key() : onnx;
+  std::vector<std::string> args = {
+      "bench",         target,
+      "--runtime",     cell.runtime,
+      "--threads",     cell.threads > 0 ? std::to_string(cell.threads) : "all",
+      "--batch",       std::to_string(b.batch),
+      "--warmup-runs", std::to_string(b.warmup_runs),
+      "--min-runs",    std::to_string(b.min_runs),
+      "--min-seconds", std::to_string(b.min_seconds),
+      "--json",        out};
+  if (cell.runtime == "ort") args.insert(args.end(), {"--opt-level", cell.opt_level});
+  if (cell.device != device::kLocal)
+    args.insert(args.end(), {"--device", cell.device, "--devices", ctx.devices_file});
+  return args;
+}
+
+Status measure_cell(const Context& ctx, const Cell& cell, Models& models) {
+  auto [widths, onnx] = models.wait(cell.model_key());
+  if (!widths.ok()) return widths.error();
   if (!onnx.ok()) return onnx.error();
   const std::string bench_json = ctx.dir + "/cells/" + cell.key() + ".bench.json";
   if (!exists(bench_json)) {
-    FileLock bench_lock(ctx.dir + "/locks/bench.lock", /*wait=*/true);  // one measurement at a time
-    const BenchSettings& b = ctx.config.bench;
-    // libtorch runs the trained run directory itself (eager); the ONNX runtimes run the export.
-    const std::string target =
-        cell.runtime == "torch" ? ctx.dir + "/runs/" + cell.model_key() : *onnx;
-    std::vector<std::string> args = {"bench",         target,
-                                     "--runtime",     cell.runtime,
-                                     "--threads",     std::to_string(cell.threads),
-                                     "--batch",       std::to_string(b.batch),
-                                     "--warmup-runs", std::to_string(b.warmup_runs),
-                                     "--min-runs",    std::to_string(b.min_runs),
-                                     "--min-seconds", std::to_string(b.min_seconds),
-                                     "--json",        bench_json};
-    if (cell.runtime == "ort") args.insert(args.end(), {"--opt-level", cell.opt_level});
-    if (Status s = stage(ctx, cell.key(), "bench", args); !s.ok()) return s;
+    FileLock lock(device_lock(ctx, cell.device), /*wait=*/true);
+    if (Status s = stage(ctx, cell.key(), "bench", bench_args(ctx, cell, *onnx, bench_json));
+        !s.ok())
+      return s;
   }
   auto bench = read_json(bench_json);
   if (!bench.ok()) return bench.error();
@@ -252,15 +320,97 @@ Status run_cell(const Context& ctx, const Cell& cell) {
   return ctx.store.index(*record);
 }
 
+// Counts finished and failed cells and prints one progress line per cell, with the ETA.
+class Progress {
+ public:
+  Progress(RunSummary& sum, size_t total) : sum_(sum), total_(total) {}
+  void skipped() {
+    std::lock_guard<std::mutex> g(mu_);
+    ++sum_.skipped;
+  }
+  void done(const Cell& cell, const Status& s, double took) {
+    std::lock_guard<std::mutex> g(mu_);
+    (s.ok() ? sum_.finished : sum_.failed)++;
+    const int done = sum_.finished + sum_.failed;
+    const double elapsed = seconds_since(start_);
+    const double eta = elapsed / done * (static_cast<double>(total_) - done);
+    std::cerr << "[" << done << "/" << total_ << "] " << cell.key() << ": "
+              << (s.ok() ? "done" : "FAILED: " + s.error().message) << " in " << duration(took)
+              << " (elapsed " << duration(elapsed) << ", ETA " << duration(eta) << ")\n";
+  }
+  static double seconds_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  }
+
+ private:
+  std::mutex mu_;
+  RunSummary& sum_;
+  size_t total_;
+  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+// Is the device there, and does it take its bundle? Checked once before its cells, so an
+// unreachable device fails its cells with one reason instead of one timeout each.
+Status device_ready(const Context& ctx, const std::string& name) {
+  if (name == device::kLocal) return {};
+  auto devices = device::read_devices(ctx.devices_file);
+  if (!devices.ok()) return devices.error();
+  auto d = device::find_device(*devices, name, ctx.devices_file);
+  if (!d.ok()) return d.error();
+  device::Session session(*d);
+  auto bin = session.install();
+  if (!bin.ok()) return bin.error();
+  return {};
+}
+
+// One thread per device: its cells in order, one measurement at a time.
+void measure_on_device(const Context& ctx, const std::string& device,
+                       const std::vector<const Cell*>& cells, Models& models, Progress& progress) {
+  std::optional<Status> ready;
+  for (const Cell* cell : cells) {
+    if (cell->device != device) continue;
+    FileLock cell_lock(ctx.dir + "/locks/" + cell->key() + ".lock", /*wait=*/false);
+    if (!cell_lock.held() || ctx.store.has_record(cell->key())) {  // another process has it
+      progress.skipped();
+      continue;
+    }
+    const auto t0 = std::chrono::steady_clock::now();
+    if (!ready) ready = device_ready(ctx, device);
+    const Status s = ready->ok() ? measure_cell(ctx, *cell, models)
+                                 : Status(failure(ready->error().message +
+                                                  " (not retried in this run; --resume retries)"));
+    progress.done(*cell, s, Progress::seconds_since(t0));
+  }
+}
+
 }  // namespace
+
+Status check_devices(const StudyConfig& config, const std::string& devices_file) {
+  std::vector<device::Device> known;
+  bool loaded = false;
+  for (const std::string& name : config.devices) {
+    if (name == device::kLocal) continue;
+    if (!loaded) {
+      auto d = device::read_devices(devices_file);
+      if (!d.ok()) return d.error();
+      known = *d;
+      loaded = true;
+    }
+    if (auto d = device::find_device(known, name, devices_file); !d.ok()) return d.error();
+  }
+  return {};
+}
 
 Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
                              const RunOptions& opts) {
+  const std::string devices_file =
+      config.devices_file.empty() ? device::default_devices_path() : config.devices_file;
+  if (Status s = check_devices(config, devices_file); !s.ok()) return s.error();
   for (const std::string sub : {"", "/cells", "/models", "/runs", "/logs", "/locks", "/search"})
     if (::mkdir((dir + sub).c_str(), 0755) != 0 && errno != EEXIST)
       return bad_input("cannot create study directory " + dir + sub);
-  Context ctx{
-      config, dir, opts.executable.empty() ? self_executable() : opts.executable, Store(dir), {}};
+  Context ctx{config,     dir, opts.executable.empty() ? self_executable() : opts.executable,
+              Store(dir), {},  devices_file};
   // Tests substitute the stage executable (a scripted stand-in) to exercise scheduling and resume.
   if (const char* e = std::getenv("PARAMSCALE_STAGE_EXE"); e && *e && opts.executable.empty())
     ctx.exe = e;
@@ -303,37 +453,17 @@ Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
               << (config.train.enabled ? "" : "; the study searches itself only when it trains")
               << ")\n";
   std::cerr << "study: " << sum.cells << " cells, " << sum.skipped << " already done, "
-            << todo.size() << " to run with " << opts.jobs << " job(s) in " << dir << "\n";
+            << todo.size() << " to run with " << opts.jobs << " job(s) making models and "
+            << config.devices.size() << " device(s) measuring in " << dir << "\n";
 
-  std::atomic<size_t> next{0};
-  std::mutex mu;
-  const auto start = std::chrono::steady_clock::now();
-  auto worker = [&] {
-    for (size_t i; (i = next++) < todo.size();) {
-      const Cell& cell = *todo[i];
-      FileLock cell_lock(dir + "/locks/" + cell.key() + ".lock", /*wait=*/false);
-      if (!cell_lock.held() || ctx.store.has_record(cell.key())) {  // another process has it
-        std::lock_guard<std::mutex> g(mu);
-        ++sum.skipped;
-        continue;
-      }
-      const auto t0 = std::chrono::steady_clock::now();
-      const Status s = run_cell(ctx, cell);
-      const double took =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::lock_guard<std::mutex> g(mu);
-      (s.ok() ? sum.finished : sum.failed)++;
-      const int done = sum.finished + sum.failed;
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      const double eta = elapsed / done * (static_cast<double>(todo.size()) - done);
-      std::cerr << "[" << done << "/" << todo.size() << "] " << cell.key() << ": "
-                << (s.ok() ? "done" : "FAILED: " + s.error().message) << " in " << duration(took)
-                << " (elapsed " << duration(elapsed) << ", ETA " << duration(eta) << ")\n";
-    }
-  };
+  Models models;
+  for (const Cell* c : todo) models.add(*c);
+  Progress progress(sum, todo.size());
   std::vector<std::thread> pool;
-  for (int j = 0; j < std::max(1, opts.jobs); ++j) pool.emplace_back(worker);
+  for (int j = 0; j < std::max(1, opts.jobs); ++j)
+    pool.emplace_back([&] { make_models(ctx, models); });
+  for (const std::string& device : config.devices)
+    pool.emplace_back([&, device] { measure_on_device(ctx, device, todo, models, progress); });
   for (auto& t : pool) t.join();
   if (Status s = ctx.store.reindex(); !s.ok()) return s.error();
   return sum;

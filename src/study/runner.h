@@ -7,9 +7,12 @@
 //   STUDY/cells/<cell key>.json          one record per finished cell (+ .bench.json, raw)
 //   STUDY/logs/<key>.<stage>.log         every child's output
 //   STUDY/index.sqlite                   the index (study/store.h)
-// Resumable: finished cells are skipped, stage outputs reused. --jobs N runs cells on N workers;
-// locks (flock, also across processes) keep a shared model from being built twice and let only one
-// benchmark run at a time, so parallel training never disturbs a latency measurement.
+// Resumable: finished cells are skipped, stage outputs reused. --jobs N makes models (widths,
+// training, export) on N workers; each device in the config measures on its own thread, one
+// measurement at a time per device, devices in parallel. Locks (flock, also across processes) keep
+// a shared model from being built twice and keep a local measurement from overlapping any model
+// making on this machine (remote devices measure on their own hardware). An unreachable device
+// fails its cells with one reason; the others go on, and --resume retries.
 #pragma once
 
 #include <string>
@@ -28,6 +31,10 @@ struct RunSummary {
   int cells = 0, skipped = 0, finished = 0, failed = 0;
   int unfit = 0;  // NeuralScale cells left out for want of a fit
 };
+
+// Every device the config names is "local" or in the devices file (bad input otherwise); checked
+// before anything is created.
+Status check_devices(const StudyConfig& config, const std::string& devices_file);
 
 Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
                              const RunOptions& opts);
