@@ -26,6 +26,7 @@ APT_PACKAGES=(
   ca-certificates dpkg-dev clang-format
   python3-torch  # bench/train_throughput.sh: the same training loop in PyTorch's Python frontend
   chromium       # tests/study/report_html_test.cc: report.html as a browser renders it
+  openssh-client openssh-server procps  # tests/device: a real sshd on loopback plays the device
 )
 
 ORT_VERSION=1.30.0
