@@ -44,13 +44,6 @@ Result<torch::Device> resolve_device(const std::string& name) {
   return *device;
 }
 
-PixelLut make_lut(const DataSplits& d) {
-  PixelLut lut(d.mean.size());
-  for (size_t c = 0; c < lut.size(); ++c)
-    for (int v = 0; v < 256; ++v) lut[c][v] = (v / 255.0f - d.mean[c]) / d.stddev[c];
-  return lut;
-}
-
 torch::Tensor make_batch(const ImageSet& set, const int64_t* idx, int64_t b, const PixelLut& lut,
                          Rng* rng, torch::Tensor* labels) {
   const int C = set.channels, H = set.height, W = set.width;

@@ -35,10 +35,6 @@ std::string duration_text(double seconds);  // "4m05s", "1h02m"
 // "cpu", "cuda" or "cuda:N", checked against this libtorch build and machine.
 Result<torch::Device> resolve_device(const std::string& name);
 
-// Per-channel lookup table from a uint8 pixel to its normalised float.
-using PixelLut = std::vector<std::array<float, 256>>;
-PixelLut make_lut(const DataSplits& data);
-
 // Images idx[0..b) of `set` as an N x C x H x W float batch, with random crop (padding 4) and
 // horizontal flip drawn from rng when rng is not null; their labels go to *labels.
 torch::Tensor make_batch(const ImageSet& set, const int64_t* idx, int64_t b, const PixelLut& lut,

@@ -22,6 +22,23 @@ std::vector<int64_t> permutation(int64_t n, Rng& rng) {
 
 const char* default_fashion_mnist_dir() { return "/usr/share/datasets/fashion-mnist"; }
 
+PixelLut make_lut(const DataSplits& d) {
+  PixelLut lut(d.mean.size());
+  for (size_t c = 0; c < lut.size(); ++c)
+    for (int v = 0; v < 256; ++v) lut[c][v] = (v / 255.0f - d.mean[c]) / d.stddev[c];
+  return lut;
+}
+
+void normalize_images(const ImageSet& set, const int64_t* idx, int64_t count, const PixelLut& lut,
+                      float* out) {
+  const int64_t plane = int64_t{set.height} * set.width;
+  for (int64_t i = 0; i < count; ++i) {
+    const uint8_t* src = &set.pixels[static_cast<size_t>(idx[i] * set.sample_bytes())];
+    for (int c = 0; c < set.channels; ++c)
+      for (int64_t k = 0; k < plane; ++k) *out++ = lut[c][*src++];
+  }
+}
+
 ImageSet zero_pad(const ImageSet& in, int pad) {
   ImageSet out;
   out.channels = in.channels;

@@ -12,6 +12,7 @@
 // and labels outside the class count. Splits are deterministic functions of the seed.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -69,6 +70,16 @@ Result<DataSplits> load_tinyimagenet(const std::string& dir);
 // Class patterns depend on seed only; samples on (seed, stream): train and test share patterns.
 ImageSet synthetic_images(int64_t count, int classes, uint64_t seed, uint64_t stream);
 ImageSet zero_pad(const ImageSet& images, int pad);
+
+// Per-channel lookup table from a uint8 pixel to its normalised float, (v / 255 - mean) / stddev:
+// the one normalisation of training, evaluation and calibration (torch-free so the runtimes'
+// callers share it).
+using PixelLut = std::vector<std::array<float, 256>>;
+PixelLut make_lut(const DataSplits& data);
+
+// Images idx[0..count) of `set`, normalised through `lut`, into out (count x C x H x W floats).
+void normalize_images(const ImageSet& set, const int64_t* idx, int64_t count, const PixelLut& lut,
+                      float* out);
 
 // A portable seeded generator (splitmix64) for shuffles, splits and augmentation.
 struct Rng {
