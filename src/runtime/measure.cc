@@ -1,6 +1,7 @@
 #include "runtime/measure.h"
 
 #include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -45,27 +46,16 @@ nlohmann::json stats_json(const LatencyStats& s) {
           {"stddev", s.stddev}, {"cv", s.cv},   {"total", s.total}};
 }
 
-// ORT only, after every measurement: save the optimised graph and count its NCHWc convolutions.
+// ORT only, after every measurement: the optimised graph's convolutions by layout and precision.
 nlohmann::json layout_probe(const MeasureRequest& r, const std::vector<int64_t>& shape) {
-  char path[] = "/tmp/paramscale-optimized-XXXXXX";
-  const int fd = mkstemp(path);
-  if (fd < 0) return {{"error", "cannot create a temporary file for the optimised model"}};
-  close(fd);
-  BackendOptions o = r.backend;
-  o.optimized_model_path = path;
-  nlohmann::json j;
-  auto b = make_backend(o);
-  Status s = b.ok() ? (*b)->load(r.model_path, shape) : Status(b.error());
-  auto c = s.ok() ? count_conv_layout(path) : Result<ConvLayout>(s.error());
-  if (c.ok()) {
-    j = {{"convs", c->convs},
-         {"nchwc_convs", c->nchwc_convs},
-         {"nchwc_fraction", c->convs > 0 ? double(c->nchwc_convs) / c->convs : 0.0}};
-  } else {
-    j = {{"error", c.error().message}};
-  }
-  std::remove(path);
-  return j;
+  auto c = probe_ort_layout(r.model_path, r.backend, shape);
+  if (!c.ok()) return {{"error", c.error().message}};
+  return {{"convs", c->convs},
+          {"nchwc_convs", c->nchwc_convs},
+          {"nchwc_fraction", c->convs > 0 ? double(c->nchwc_convs) / c->convs : 0.0},
+          {"int8_convs", c->int8_convs},
+          {"int8_ops", c->int8_ops},
+          {"qdq_nodes", c->qdq_nodes}};
 }
 
 // libtorch runs the network a training run directory describes; the ONNX runtimes run .onnx files.
@@ -88,6 +78,22 @@ int usable_cpus() {
 }
 
 }  // namespace
+
+Result<ConvLayout> probe_ort_layout(const std::string& model_path, const BackendOptions& options,
+                                    const std::vector<int64_t>& shape) {
+  char path[] = "/tmp/paramscale-optimized-XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) return failure("cannot create a temporary file for the optimised model");
+  close(fd);
+  BackendOptions o = options;
+  o.runtime = "ort";
+  o.optimized_model_path = path;
+  auto b = make_backend(o);
+  Status s = b.ok() ? (*b)->load(model_path, shape) : Status(b.error());
+  auto c = s.ok() ? count_conv_layout(path) : Result<ConvLayout>(s.error());
+  std::remove(path);
+  return c;
+}
 
 nlohmann::json timing_validity(const nlohmann::json& environment, const ThrottleVerdict& throttle) {
   nlohmann::json reasons = nlohmann::json::array();
@@ -224,6 +230,10 @@ Result<nlohmann::json> measure(const MeasureRequest& request) {
                   {"sha256", *hash},       {"input_name", info->input_name},
                   {"input_shape", *shape}, {"weight_bytes", info->weight_bytes},
                   {"opset", info->opset}};
+  // What deploying it costs on disk: the .onnx file, or a run directory's weights file.
+  struct stat file {};
+  if (::stat(run_dir ? (r.model_path + "/weights.psw").c_str() : r.model_path.c_str(), &file) == 0)
+    rec["model"]["file_bytes"] = static_cast<int64_t>(file.st_size);
   rec["runtime"] = {{"name", b.name()}, {"version", b.version()}, {"options", b.options()}};
   rec["protocol"] = request_to_json(r)["protocol"];
   rec["warmup"] = {{"runs", ws.runs}, {"ms", ws.total}};

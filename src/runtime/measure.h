@@ -5,10 +5,10 @@
 // `min_runs` runs AND `min_seconds` s, one query at a time) → statistics, computed after the loop.
 // The input is seeded uniform noise in [-1, 1), the same for every backend at the same seed.
 // The result is one JSON record (schema kRecordSchema) with latency, raw timings, memory stages,
-// allocator stats, the ORT blocked-layout fraction, model identity, the environment, the board's
-// state before and after (temperatures, clock, throttling: runtime/board.h) and whether the
-// timings are valid (not emulated, not throttled).
-// For isolation, run it through measure_in_child() (runtime/child.h), never twice in one process.
+// allocator stats, the ORT blocked-layout fraction and int8-kernel count, model identity, the
+// environment, the board's state before and after (temperatures, clock, throttling:
+// runtime/board.h) and whether the timings are valid (not emulated, not throttled). For isolation,
+// run it through measure_in_child() (runtime/child.h), never twice in one process.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +18,7 @@
 
 #include "runtime/backend.h"
 #include "runtime/board.h"
+#include "runtime/model_info.h"
 #include "util/result.h"
 
 namespace paramscale::runtime {
@@ -48,6 +49,11 @@ Result<MeasureRequest> request_from_json(const nlohmann::json& j);
 std::vector<float> seeded_input(size_t n, uint64_t seed);
 
 Result<nlohmann::json> measure(const MeasureRequest& request);
+
+// ORT only: loads the model with these options, saves the graph ONNX Runtime optimised it into (a
+// temporary file, removed) and counts its convolutions by layout and precision (model_info.h).
+Result<ConvLayout> probe_ort_layout(const std::string& model_path, const BackendOptions& options,
+                                    const std::vector<int64_t>& shape);
 
 // Records keep the output values when there are at most this many (a classifier's logits).
 inline constexpr size_t kMaxRecordedOutputs = 4096;

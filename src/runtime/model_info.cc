@@ -142,8 +142,13 @@ Result<ConvLayout> count_conv_layout(const std::string& optimized_model_path) {
   ConvLayout c;
   for (const auto& node : model.graph().node()) {
     const std::string& op = node.op_type();
-    if (op != "Conv" && op != "FusedConv") continue;
+    const bool int8_conv = op == "QLinearConv" || op == "ConvInteger";
+    c.int8_ops += int8_conv || op.rfind("QLinear", 0) == 0 || op == "QGemm" ||
+                  (op.size() > 7 && op.compare(op.size() - 7, 7, "Integer") == 0);
+    c.qdq_nodes += op == "QuantizeLinear" || op == "DequantizeLinear";
+    if (op != "Conv" && op != "FusedConv" && !int8_conv) continue;
     ++c.convs;
+    c.int8_convs += int8_conv;
     if (node.domain() == "com.microsoft.nchwc") ++c.nchwc_convs;
   }
   return c;

@@ -5,7 +5,9 @@
 // (inputs that are also initializers are weights, not inputs), its element type and shape, the
 // bytes of all initializers (the analytic weight bytes of any model), and the opset. Also counts
 // the convolutions of an ONNX Runtime *optimized* model (optimized_model_filepath) by layout: NCHWc
-// (blocked, domain com.microsoft.nchwc) vs plain. Errors are bad_input with a one-line message.
+// (blocked, domain com.microsoft.nchwc) vs plain, and by precision: int8 kernels (QLinearConv,
+// which ONNX Runtime fuses from DequantizeLinear -> Conv -> QuantizeLinear) vs float. Errors are
+// bad_input with a one-line message.
 #pragma once
 
 #include <cstdint>
@@ -42,8 +44,11 @@ bool is_run_dir(const std::string& path);
 Result<std::vector<int64_t>> feed_shape(const ModelInfo& info, int batch);
 
 struct ConvLayout {
-  int convs = 0;        // every convolution node (plain, fused, or blocked)
+  int convs = 0;        // every convolution node (plain, fused, blocked, or int8)
   int nchwc_convs = 0;  // those in ONNX Runtime's blocked NCHWc layout
+  int int8_convs = 0;   // those ONNX Runtime runs as int8 kernels (QLinearConv, ConvInteger)
+  int int8_ops = 0;     // every int8 compute node (QLinear*, QGemm, *Integer), int8 convs included
+  int qdq_nodes = 0;    // QuantizeLinear / DequantizeLinear left as conversions
 };
 Result<ConvLayout> count_conv_layout(const std::string& optimized_model_path);
 
