@@ -51,5 +51,7 @@ void add_device_info_command(CLI::App& app, Action* action);
 // Commands that need libtorch (built when PARAMSCALE_WITH_TORCH is on).
 void add_train_command(CLI::App& app, Action* action);
 void add_search_command(CLI::App& app, Action* action);
+void add_eval_command(CLI::App& app, Action* action);
+void add_quantize_command(CLI::App& app, Action* action);
 
 }  // namespace paramscale::cli

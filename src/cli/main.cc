@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
 #ifdef PARAMSCALE_HAVE_TORCH
   add_train_command(app, &action);
   add_search_command(app, &action);
+  add_eval_command(app, &action);
+  add_quantize_command(app, &action);
 #endif
   // CLI11 would report a mistyped command as a missing one; name it instead.
   bool known = false;

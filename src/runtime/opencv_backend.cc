@@ -3,6 +3,7 @@
 // Threads via cv::setNumThreads (process-wide: fine, one model per process). The OpenCV backend and
 // CPU target are forced so the result never depends on an optional accelerator.
 #include <opencv2/core/utility.hpp>
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/dnn.hpp>
 
 #include "runtime/backend.h"
@@ -19,7 +20,12 @@ std::string one_line(std::string s) {
 
 class OpenCvBackend final : public Backend {
  public:
-  explicit OpenCvBackend(const BackendOptions& o) : opts_(o) { cv::setNumThreads(o.threads); }
+  explicit OpenCvBackend(const BackendOptions& o) : opts_(o) {
+    cv::setNumThreads(o.threads);
+    // OpenCV logs an importer failure on stderr before it throws; the exception carries the same
+    // text, and a second line would break the one-line error of eval and bench.
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+  }
 
   std::string name() const override { return "opencv-dnn"; }
   std::string version() const override { return CV_VERSION; }
