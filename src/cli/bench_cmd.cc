@@ -192,10 +192,13 @@ std::vector<std::string> row(const json& r, const std::string& name, bool with_d
   const json& o = r["request"]["backend"];
   const bool ort = o["runtime"] == "ort";
   const json& l = r["latency_ms"];
-  std::string layout = "-";
+  std::string layout = "-", int8 = "-";
   if (r.contains("layout") && r["layout"].contains("nchwc_convs"))
     layout = std::to_string(r["layout"]["nchwc_convs"].get<int>()) + "/" +
              std::to_string(r["layout"]["convs"].get<int>());
+  if (r.contains("layout") && r["layout"].contains("int8_convs"))
+    int8 = std::to_string(r["layout"]["int8_convs"].get<int>()) + "/" +
+           std::to_string(r["layout"]["convs"].get<int>());
   std::vector<std::string> cols;
   if (with_device) cols.push_back(r["device"].value("name", std::string(device::kLocal)));
   std::vector<std::string> rest = {name,
@@ -209,7 +212,8 @@ std::vector<std::string> row(const json& r, const std::string& name, bool with_d
                                    fixed(100.0 * l["cv"].get<double>(), 1) + "%",
                                    std::to_string(l["runs"].get<size_t>()),
                                    megabytes(r["memory"]["runtime_memory_bytes"].get<int64_t>()),
-                                   layout};
+                                   layout,
+                                   int8};
   cols.insert(cols.end(), rest.begin(), rest.end());
   return cols;
 }
@@ -351,9 +355,9 @@ int run_bench(const BenchArgs& a) {
   } else if (a.output == "jsonl") {
     for (const auto& r : records) std::cout << r.dump() << '\n';
   } else {
-    std::vector<std::string> header = {"model", "runtime", "threads",    "batch",
-                                       "opt",   "arena",   "median ms",  "p90 ms",
-                                       "cv",    "runs",    "runtime MB", "nchwc convs"};
+    std::vector<std::string> header = {"model",      "runtime",     "threads",   "batch", "opt",
+                                       "arena",      "median ms",   "p90 ms",    "cv",    "runs",
+                                       "runtime MB", "nchwc convs", "int8 convs"};
     if (any_device) header.insert(header.begin(), "device");
     Table table(header);
     for (size_t i = 0; i < records.size(); ++i)
