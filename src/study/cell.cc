@@ -12,10 +12,15 @@ std::string safe(std::string s) {
 }
 }  // namespace
 
-std::string Cell::model_key() const {
+std::string Cell::network_key() const {
   // No alignment keeps the key it had before alignment was a dimension (studies stay resumable).
   return model + "." + method + "." + safe(budget) +
          (align > 1 ? ".a" + std::to_string(align) : "") + ".s" + std::to_string(seed);
+}
+
+std::string Cell::model_key() const {
+  // FP32 keeps the key it had before precision was a dimension.
+  return network_key() + (precision == "fp32" ? "" : "." + precision);
 }
 
 std::string Cell::key() const {
@@ -32,25 +37,27 @@ std::vector<Cell> expand(const StudyConfig& c, int all_cores) {
       for (const auto& budget : c.budgets)
         for (int align : c.aligns)
           for (int seed : c.seeds)
-            for (const auto& runtime : c.runtimes)
-              for (int t : c.threads)
-                for (const auto& opt : c.opt_levels)
-                  for (const auto& device : c.devices) {
-                    // Device bundles carry ONNX Runtime only.
-                    if (device != "local" && runtime != "ort") continue;
-                    // Optimisation levels are an ONNX Runtime setting; other runtimes get one
-                    // cell. "All cores" is this machine's here, the device's on a device.
-                    Cell cell{model,
-                              method,
-                              budget,
-                              seed,
-                              runtime,
-                              t > 0 ? t : (device == "local" ? all_cores : 0),
-                              runtime == "ort" ? opt : "default",
-                              align,
-                              device};
-                    if (seen.insert(cell.key()).second) cells.push_back(cell);
-                  }
+            for (const auto& precision : c.precisions)
+              for (const auto& runtime : c.runtimes)
+                for (int t : c.threads)
+                  for (const auto& opt : c.opt_levels)
+                    for (const auto& device : c.devices) {
+                      // Device bundles carry ONNX Runtime only; so does INT8 (QDQ).
+                      if ((device != "local" || precision != "fp32") && runtime != "ort") continue;
+                      // Optimisation levels are an ONNX Runtime setting; other runtimes get one
+                      // cell. "All cores" is this machine's here, the device's on a device.
+                      Cell cell{model,
+                                method,
+                                budget,
+                                seed,
+                                runtime,
+                                t > 0 ? t : (device == "local" ? all_cores : 0),
+                                runtime == "ort" ? opt : "default",
+                                align,
+                                device,
+                                precision};
+                      if (seen.insert(cell.key()).second) cells.push_back(cell);
+                    }
   return cells;
 }
 

@@ -1,7 +1,8 @@
 // study/cell: one point of the experiment matrix, and the stable keys that name its files.
 //
-// A model key (family, method, budget, alignment, seed) names what is trained and exported once; a
-// cell key adds how it is measured (runtime, threads, optimisation level). Keys are file-name safe
+// A network key (family, method, budget, alignment, seed) names what is trained once; a model key
+// adds the precision it is deployed in (exported once, quantized once); a cell key adds how it is
+// measured (runtime, threads, optimisation level, device). Keys are file-name safe
 // and identical across runs, which is what makes a study resumable.
 #pragma once
 
@@ -22,15 +23,20 @@ struct Cell {
   std::string opt_level;
   int align = 1;                 // width multiple K (1 = none)
   std::string device = "local";  // where it is measured (study config "devices")
+  std::string precision = "fp32";  // fp32 | int8 (study config "precisions")
 
+  // The network (widths, training run), shared by its precisions: vgg11.uniform.params-0.25.s0
+  std::string network_key() const;
+  // The deployed model: the network key, plus ".int8" for its quantized model.
   std::string model_key() const;  // e.g. vgg11.uniform.params-0.25.s0, ...params-0.25.a8.s0
   // e.g. vgg11.uniform.params-0.25.s0.ort.t2.all, ...s0.ort.tall.all.on-pi4 on a device
   std::string key() const;
 };
 
-// The cross product in a fixed order (model, method, budget, align, seed, runtime, threads, opt
-// level, device). Threads 0 resolve to `all_cores` here and stay 0 ("all") on a device; devices
-// other than "local" get ONNX Runtime cells only; duplicate cells are dropped.
+// The cross product in a fixed order (model, method, budget, align, seed, precision, runtime,
+// threads, opt level, device). Threads 0 resolve to `all_cores` here and stay 0 ("all") on a
+// device; devices other than "local" and INT8 models get ONNX Runtime cells only (QDQ is ONNX
+// Runtime's format; libtorch runs the float training run); duplicate cells are dropped.
 std::vector<Cell> expand(const StudyConfig& config, int all_cores);
 
 }  // namespace paramscale::study

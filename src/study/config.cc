@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 
 namespace paramscale::study {
 
@@ -52,6 +53,39 @@ Status take(const nlohmann::json& j, const char* key, T& out) {
   }
   return {};
 }
+
+// "precisions" and "quantize": what each value may be.
+Status quantize_settings(const nlohmann::json& j, StudyConfig& c) {
+  if (j.contains("quantize")) {
+    const auto& t = j["quantize"];
+    if (!t.is_object()) return bad_input("config field 'quantize' must be an object");
+    QuantizeSettings& q = c.quantize;
+    for (Status s :
+         {take(t, "calibration_images", q.calibration_images),
+          take(t, "calibration", q.calibration), take(t, "percentile", q.percentile),
+          take(t, "activations", q.activations), take(t, "reduce_range", q.reduce_range)})
+      if (!s.ok()) return s;
+    for (auto it = t.begin(); it != t.end(); ++it)
+      if (!std::set<std::string>{"calibration_images", "calibration", "percentile", "activations",
+                                 "reduce_range"}
+               .count(it.key()))
+        return bad_input("unknown config field 'quantize." + it.key() + "'");
+  }
+  const QuantizeSettings& q = c.quantize;
+  if (q.calibration_images < 16 || !(q.percentile > 0 && q.percentile <= 100) ||
+      !std::set<std::string>{"minmax", "percentile", "entropy"}.count(q.calibration) ||
+      !std::set<std::string>{"u8", "s8"}.count(q.activations) ||
+      !std::set<std::string>{"auto", "on", "off"}.count(q.reduce_range))
+    return bad_input(
+        "config 'quantize' needs calibration_images >= 16, calibration minmax|percentile|entropy, "
+        "0 < percentile <= 100, activations u8|s8, reduce_range auto|on|off");
+  std::set<std::string> seen;
+  for (const std::string& p : c.precisions)
+    if ((p != "fp32" && p != "int8") || !seen.insert(p).second)
+      return bad_input("config 'precisions' takes fp32 and int8, each once; got '" + p + "'");
+  if (c.precisions.empty()) return bad_input("config 'precisions' is empty");
+  return {};
+}
 }  // namespace
 
 Result<StudyConfig> config_from_json(const nlohmann::json& j) {
@@ -64,9 +98,9 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
     c = *p;
   }
   static const std::vector<std::string> known = {
-      "preset",   "name",    "dataset",    "models", "methods", "budgets",
-      "runtimes", "threads", "opt_levels", "seeds",  "fits",    "count",
-      "train",    "search",  "bench",      "aligns", "devices", "devices_file"};
+      "preset",  "name",       "dataset", "models",       "methods",    "budgets", "runtimes",
+      "threads", "opt_levels", "seeds",   "fits",         "count",      "train",   "search",
+      "bench",   "aligns",     "devices", "devices_file", "precisions", "quantize"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(known.begin(), known.end(), it.key()) == known.end())
       return bad_input("unknown config field '" + it.key() + "'");
@@ -76,8 +110,9 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
         take(j, "runtimes", c.runtimes), take(j, "threads", c.threads),
         take(j, "opt_levels", c.opt_levels), take(j, "seeds", c.seeds), take(j, "fits", c.fits),
         take(j, "count", c.count), take(j, "aligns", c.aligns), take(j, "devices", c.devices),
-        take(j, "devices_file", c.devices_file)})
+        take(j, "devices_file", c.devices_file), take(j, "precisions", c.precisions)})
     if (!s.ok()) return s.error();
+  if (Status s = quantize_settings(j, c); !s.ok()) return s.error();
   if (j.contains("train")) {
     const auto& t = j["train"];
     if (!t.is_object()) return bad_input("config field 'train' must be an object");
@@ -185,6 +220,15 @@ nlohmann::json to_json(const StudyConfig& c) {
   // Written only when used, so studies saved before devices existed still match on --resume.
   if (c.devices != std::vector<std::string>{"local"}) j["devices"] = c.devices;
   if (!c.devices_file.empty()) j["devices_file"] = c.devices_file;
+  // Likewise for precisions: FP32-only studies keep the config they had before INT8 existed.
+  if (c.precisions != std::vector<std::string>{"fp32"}) {
+    j["precisions"] = c.precisions;
+    j["quantize"] = {{"calibration_images", c.quantize.calibration_images},
+                     {"calibration", c.quantize.calibration},
+                     {"percentile", c.quantize.percentile},
+                     {"activations", c.quantize.activations},
+                     {"reduce_range", c.quantize.reduce_range}};
+  }
   return j;
 }
 

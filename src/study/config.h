@@ -1,8 +1,9 @@
 // study/config: what a study measures — the experiment matrix and the settings of every stage.
 //
-// A study is the cross product family x method x budget x runtime x threads x opt level x seed,
-// run through scale -> train -> export -> bench. Presets (`quick`, `paper`) and JSON config files
-// produce the same StudyConfig; parse errors name the field.
+// A study is the cross product family x method x budget x precision x runtime x threads x opt
+// level x seed, run through scale -> train -> export (-> quantize) -> bench (-> eval). Presets
+// (`quick`, `paper`) and JSON config files produce the same StudyConfig; parse errors name the
+// field.
 #pragma once
 
 #include <map>
@@ -39,6 +40,17 @@ struct SearchSettings {
   int iterations = 1;
 };
 
+// How an INT8 cell's model is made from its float twin (paramscale quantize): calibrated on this
+// many images of the training split (seeded noise when the study does not train: then only
+// latency and memory mean anything).
+struct QuantizeSettings {
+  int calibration_images = 512;
+  std::string calibration = "minmax";  // minmax | percentile | entropy
+  double percentile = 99.999;
+  std::string activations = "u8";     // u8 | s8
+  std::string reduce_range = "auto";  // auto | on | off
+};
+
 struct BenchSettings {
   int warmup_runs = 5;
   int min_runs = 30;
@@ -59,6 +71,11 @@ struct StudyConfig {
   // uniform vs NeuralScale vs aligned NeuralScale side by side.
   std::vector<int> aligns = {1};
   std::vector<int> seeds = {0};
+  // Numeric precision of the deployed model: "fp32" (the export) and "int8" (its post-training
+  // static quantization, QDQ). INT8 cells are ONNX Runtime cells; a study that trains also
+  // evaluates every model through ONNX Runtime (paramscale eval) when int8 is among them, so FP32
+  // and INT8 accuracy are measured the same way.
+  std::vector<std::string> precisions = {"fp32"};
   // Where cells are measured: "local" (this machine) and device names from the devices file
   // (device/registry.h). Models are made once on this machine; each device measures them, one
   // measurement at a time per device, devices in parallel. Devices measure ONNX Runtime only.
@@ -68,6 +85,7 @@ struct StudyConfig {
   std::string count = "true";
   TrainSettings train;
   SearchSettings search;
+  QuantizeSettings quantize;
   BenchSettings bench;
 };
 

@@ -63,9 +63,32 @@ int measured_threads(const nlohmann::json& bench) {
 }
 }  // namespace
 
+namespace {
+// The eval record's headline: accuracy as deployed (fractions, like training's summary).
+nlohmann::json deployed_accuracy(const nlohmann::json& deployment) {
+  if (!deployment.contains("eval")) return nullptr;
+  const nlohmann::json& e = deployment["eval"];
+  return {{"top1", e.value("top1", nlohmann::json())},
+          {"top5", e.value("top5", nlohmann::json())},
+          {"runtime", e.contains("runtime") ? e["runtime"].value("name", "") : ""},
+          {"threads", e.value("threads", nlohmann::json())},
+          {"images", e.contains("dataset") ? e["dataset"].value("images", nlohmann::json())
+                                           : nlohmann::json()}};
+}
+
+// How an INT8 model was made, without the per-tensor list (that stays in its quantize.json).
+nlohmann::json quantization(const nlohmann::json& deployment) {
+  if (!deployment.contains("quantize")) return nullptr;
+  nlohmann::json q = deployment["quantize"];
+  q.erase("tensors");
+  return q;
+}
+}  // namespace
+
 Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
                                    const std::vector<int>& widths, const nlohmann::json& train,
-                                   const nlohmann::json& bench_file) {
+                                   const nlohmann::json& bench_file,
+                                   const nlohmann::json& deployment) {
   auto family = arch::family_from_name(cell.model);
   if (!family.ok()) return family.error();
   auto dataset = arch::dataset_preset(config.dataset);
@@ -112,7 +135,8 @@ Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
         {"opt_level", cell.opt_level},
         {"align", cell.align},
         {"device", cell.device},
-        {"dataset", config.dataset}}},
+        {"dataset", config.dataset},
+        {"precision", cell.precision}}},
       {"widths", widths},
       {"analysis",
        {{"params", a.params},
@@ -124,6 +148,11 @@ Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
         {"batch", a.batch},
         {"per_width", per_width}}},
       {"accuracy", accuracy},
+      {"deployed_accuracy", deployed_accuracy(deployment)},
+      {"quantization", quantization(deployment)},
+      {"model_file_bytes", bench->contains("model")
+                               ? (*bench)["model"].value("file_bytes", nlohmann::json())
+                               : nlohmann::json()},
       {"latency_ms", (*bench)["latency_ms"]},
       {"memory", *memory},
       {"environment", record_environment(*bench)},

@@ -1,12 +1,16 @@
 // study/record: the normalized result record of one study cell (schema kRecordSchemaVersion).
 //
-//   {schema_version, key, cell{model,method,budget,seed,runtime,threads,opt_level,dataset},
+//   {schema_version, key, cell{model,method,budget,seed,runtime,threads,opt_level,dataset,
+//                              precision},
 //    widths, analysis{params,proxy_params,macs,weight_bytes,activation_sum_bytes,
 //                     peak_activation_bytes,per_width[{name,width,macs,activation_bytes}]},
 //    accuracy{final_test,best_test} | null (not trained),
 //    latency_ms{min,mean,median,p90,p95,p99,max,stddev,runs}, memory{runtime_bytes (peak during
 //    inference minus baseline), the bench stages...},
-//    environment{...}, train (the run's summary.json) | null, bench (the raw bench record)}
+//    model_file_bytes, deployed_accuracy{top1,top5,runtime,threads,images} | null (not
+//    evaluated), quantization{calibration,activations,weight_qmax,reduce_range,int8_convs,...} |
+//    null (FP32), environment{...}, train (the run's summary.json) | null, bench (the raw bench
+//    record)}
 // Everything in it is computed (analysis) or copied from a measurement (train, bench).
 #pragma once
 
@@ -19,10 +23,12 @@
 
 namespace paramscale::study {
 
+// `deployment` may hold "quantize" (paramscale quantize's --json record) and "eval" (paramscale
+// eval's --json record) for the cell's model.
 Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
                                    const std::vector<int>& widths,
-                                   const nlohmann::json& train_summary,
-                                   const nlohmann::json& bench);
+                                   const nlohmann::json& train_summary, const nlohmann::json& bench,
+                                   const nlohmann::json& deployment = nlohmann::json::object());
 
 // The one measurement record in a bench --json file (its first result; a failed one is an Error).
 Result<nlohmann::json> bench_result(const nlohmann::json& bench_file);

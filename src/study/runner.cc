@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -69,7 +70,7 @@ Status stage(const Context& ctx, const std::string& key, const std::string& name
 
 // Widths for the cell's model (method, budget), computed once and kept in models/<key>.widths.json.
 Result<std::vector<int>> widths_for(const Context& ctx, const Cell& cell) {
-  const std::string path = ctx.dir + "/models/" + cell.model_key() + ".widths.json";
+  const std::string path = ctx.dir + "/models/" + cell.network_key() + ".widths.json";
   if (!exists(path)) {
     if (cell.method == "uniform") {
       auto family = arch::family_from_name(cell.model);
@@ -93,7 +94,7 @@ Result<std::vector<int>> widths_for(const Context& ctx, const Cell& cell) {
         return bad_input("no NeuralScale fit for " + cell.model + " (set fits." + cell.model +
                          " in the study config)");
       const std::string tmp = path + ".out";
-      Status s = stage(ctx, cell.model_key(), "scale",
+      Status s = stage(ctx, cell.network_key(), "scale",
                        {"scale", "--model", cell.model, "--dataset", ctx.config.dataset, "--method",
                         "neuralscale", "--fit", fit->second, "--budget", cell.budget, "--count",
                         ctx.config.count, "--align", std::to_string(cell.align), "--json"},
@@ -164,10 +165,10 @@ Result<std::string> search_fit(const Context& ctx, const std::string& model) {
   return out + "/fit.json";
 }
 
-// Trains (when enabled) and exports the cell's model once; returns the ONNX path.
-Result<std::string> model_for(const Context& ctx, const Cell& cell,
-                              const std::vector<int>& widths) {
-  const std::string mk = cell.model_key();
+// Trains (when enabled) and exports the cell's float model once; returns the ONNX path.
+Result<std::string> float_model_for(const Context& ctx, const Cell& cell,
+                                    const std::vector<int>& widths) {
+  const std::string mk = cell.network_key();
   const std::string onnx = ctx.dir + "/models/" + mk + ".onnx";
   if (exists(onnx)) return onnx;
   const std::string run = ctx.dir + "/runs/" + mk;
@@ -210,6 +211,59 @@ Result<std::string> model_for(const Context& ctx, const Cell& cell,
                              join(widths), "--seed", std::to_string(cell.seed)});
   if (Status s = stage(ctx, mk, "export", args); !s.ok()) return s.error();
   return onnx;
+}
+
+// The INT8 model: its float twin's training run (or, deployment-only, its export on seeded noise)
+// through paramscale quantize, once; the record of the quantization beside it.
+Result<std::string> int8_model_for(const Context& ctx, const Cell& cell,
+                                   const std::string& float_onnx) {
+  const std::string mk = cell.model_key();
+  const std::string onnx = ctx.dir + "/models/" + mk + ".onnx";
+  if (exists(onnx)) return onnx;
+  const QuantizeSettings& q = ctx.config.quantize;
+  const bool trained = ctx.config.train.enabled;
+  std::vector<std::string> args = {"quantize",
+                                   trained ? ctx.dir + "/runs/" + cell.network_key() : float_onnx,
+                                   "-o",
+                                   onnx,
+                                   "--json",
+                                   ctx.dir + "/models/" + mk + ".quantize.json",
+                                   "--calibration-images",
+                                   std::to_string(q.calibration_images),
+                                   "--calibration",
+                                   q.calibration,
+                                   "--percentile",
+                                   std::to_string(q.percentile),
+                                   "--activations",
+                                   q.activations,
+                                   "--reduce-range",
+                                   q.reduce_range,
+                                   "--seed",
+                                   std::to_string(cell.seed)};
+  if (trained)
+    args.insert(args.end(), {"--dataset", ctx.config.dataset});
+  else
+    args.push_back("--random-calibration");
+  if (trained && !ctx.config.train.data_dir.empty())
+    args.insert(args.end(), {"--data-dir", ctx.config.train.data_dir});
+  if (Status s = stage(ctx, mk, "quantize", args); !s.ok()) return s.error();
+  return onnx;
+}
+
+// With INT8 in a trained study, every model's accuracy through ONNX Runtime (paramscale eval on
+// the training's test images), so FP32 and INT8 are compared as deployed. Once per model.
+Status eval_model(const Context& ctx, const Cell& cell, const std::string& onnx) {
+  const auto& p = ctx.config.precisions;
+  if (!ctx.config.train.enabled || std::find(p.begin(), p.end(), "int8") == p.end()) return {};
+  const std::string out = ctx.dir + "/models/" + cell.model_key() + ".eval.json";
+  if (exists(out)) return {};
+  std::vector<std::string> args = {"eval",      onnx,  "--dataset", ctx.config.dataset,
+                                   "--runtime", "ort", "--json",    out};
+  if (ctx.config.train.test_subset > 0)
+    args.insert(args.end(), {"--subset", std::to_string(ctx.config.train.test_subset)});
+  if (!ctx.config.train.data_dir.empty())
+    args.insert(args.end(), {"--data-dir", ctx.config.train.data_dir});
+  return stage(ctx, cell.model_key(), "eval", args);
 }
 
 // Models the cells need, each made once (widths, training, export) by the make workers, in the
@@ -262,14 +316,35 @@ std::string device_lock(const Context& ctx, const std::string& device) {
                                   : ctx.dir + "/locks/bench.on-" + device + ".lock";
 }
 
+// Widths, training and export of the cell's network (its float model), then its quantization
+// when the cell is INT8, and the evaluation of the model it measures.
+std::pair<Result<std::vector<int>>, Result<std::string>> make_model(const Context& ctx,
+                                                                    const Cell& cell) {
+  Cell twin = cell;
+  twin.precision = "fp32";
+  Result<std::vector<int>> widths = failure("not made");
+  Result<std::string> onnx = failure("not made");
+  {
+    // Other workers and study processes make the same float model: one at a time per model.
+    FileLock lock(ctx.dir + "/locks/" + twin.model_key() + ".lock", /*wait=*/true);
+    widths = widths_for(ctx, cell);
+    onnx = widths.ok() ? float_model_for(ctx, cell, *widths) : Result<std::string>(widths.error());
+  }
+  if (onnx.ok() && cell.precision != "fp32") {
+    FileLock lock(ctx.dir + "/locks/" + cell.model_key() + ".lock", /*wait=*/true);
+    onnx = int8_model_for(ctx, cell, *onnx);
+  }
+  if (onnx.ok()) {
+    FileLock lock(ctx.dir + "/locks/" + cell.model_key() + ".eval.lock", /*wait=*/true);
+    if (Status s = eval_model(ctx, cell, *onnx); !s.ok()) onnx = s.error();
+  }
+  return {std::move(widths), std::move(onnx)};
+}
+
 void make_models(const Context& ctx, Models& models) {
   while (const Cell* cell = models.next()) {
     FileLock machine(machine_lock(ctx), /*wait=*/true, /*shared=*/true);
-    // Other study processes on this directory make the same models: one at a time per model.
-    FileLock model_lock(ctx.dir + "/locks/" + cell->model_key() + ".lock", /*wait=*/true);
-    auto widths = widths_for(ctx, *cell);
-    Result<std::string> onnx =
-        widths.ok() ? model_for(ctx, *cell, *widths) : Result<std::string>(widths.error());
+    auto [widths, onnx] = make_model(ctx, *cell);
     models.finish(cell->model_key(), std::move(widths), std::move(onnx));
   }
 }
@@ -278,7 +353,8 @@ std::vector<std::string> bench_args(const Context& ctx, const Cell& cell, const 
                                     const std::string& out) {
   const BenchSettings& b = ctx.config.bench;
   // libtorch runs the trained run directory itself (eager); the ONNX runtimes run the export.
-  const std::string target = cell.runtime == "torch" ? ctx.dir + "/runs/" + cell.model_key() : onnx;
+  const std::string target =
+      cell.runtime == "torch" ? ctx.dir + "/runs/" + cell.network_key() : onnx;
   std::vector<std::string> args = {
       "bench",         target,
       "--runtime",     cell.runtime,
@@ -308,13 +384,22 @@ Status measure_cell(const Context& ctx, const Cell& cell, Models& models) {
   auto bench = read_json(bench_json);
   if (!bench.ok()) return bench.error();
   nlohmann::json train = nullptr;
-  const std::string summary = ctx.dir + "/runs/" + cell.model_key() + "/summary.json";
+  const std::string summary = ctx.dir + "/runs/" + cell.network_key() + "/summary.json";
   if (ctx.config.train.enabled) {
     auto t = read_json(summary);
     if (!t.ok()) return t.error();
     train = *t;
   }
-  auto record = make_record(ctx.config, cell, *widths, train, *bench);
+  // What quantize and eval wrote for this model (absent: not made for this study).
+  nlohmann::json deployment = nlohmann::json::object();
+  for (const char* what : {"quantize", "eval"}) {
+    const std::string path = ctx.dir + "/models/" + cell.model_key() + "." + what + ".json";
+    if (!exists(path)) continue;
+    auto j = read_json(path);
+    if (!j.ok()) return j.error();
+    deployment[what] = *j;
+  }
+  auto record = make_record(ctx.config, cell, *widths, train, *bench, deployment);
   if (!record.ok()) return record.error();
   if (Status s = ctx.store.write_record(cell.key(), *record); !s.ok()) return s;
   return ctx.store.index(*record);

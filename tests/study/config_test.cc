@@ -80,3 +80,30 @@ TEST(StudyConfig, TorchRuntimeNeedsTrainedRuns) {
   ASSERT_TRUE(trained.ok()) << trained.error().message;
   EXPECT_EQ(trained->runtimes, (std::vector<std::string>{"ort", "torch"}));
 }
+
+TEST(StudyConfig, PrecisionsAreADimension) {
+  const auto c = config_from_json({{"precisions", {"fp32", "int8"}},
+                                   {"methods", {"uniform"}},
+                                   {"runtimes", {"ort", "opencv"}},
+                                   {"threads", {1}},
+                                   {"quantize", {{"calibration", "entropy"}}}});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  const auto cells = expand(*c, 2);
+  ASSERT_EQ(cells.size(), 12u);  // 4 budgets x (fp32 on ort and opencv, int8 on ort only)
+  EXPECT_EQ(cells[0].precision, "fp32");
+  EXPECT_EQ(cells[2].precision, "int8");
+  EXPECT_EQ(cells[2].runtime, "ort");
+  EXPECT_EQ(cells[2].key(), "vgg11.uniform.params-0.25.s0.int8.ort.t1.all");
+  EXPECT_EQ(cells[2].network_key(), "vgg11.uniform.params-0.25.s0");
+  EXPECT_EQ(to_json(*c)["precisions"], json({"fp32", "int8"}));
+  EXPECT_EQ(to_json(*c)["quantize"]["calibration"], "entropy");
+  // FP32-only configs keep the JSON they had before precisions existed (resume compares it).
+  EXPECT_FALSE(to_json(*preset("quick")).contains("precisions"));
+  EXPECT_FALSE(to_json(*preset("quick")).contains("quantize"));
+  for (const json& bad :
+       {json{{"precisions", {"int4"}}}, json{{"precisions", json::array()}},
+        json{{"precisions", {"int8", "int8"}}}, json{{"quantize", {{"calibration", "kl"}}}},
+        json{{"quantize", {{"calibration_images", 4}}}}, json{{"quantize", {{"bits", 8}}}},
+        json{{"quantize", 3}}})
+    EXPECT_FALSE(config_from_json(bad).ok()) << bad.dump();
+}

@@ -20,10 +20,11 @@ namespace {
 const char* kFakeStages = R"(#!/bin/bash
 # Stand-in for paramscale's stage commands: writes what each stage writes, atomically.
 cmd=$1; shift
+all="$*"
 out=""; json=""; model=""; fit=""; align=""
 while [ $# -gt 0 ]; do
   case "$1" in -o) out=$2; shift;; --json) json=$2;; --fit) fit=$2; shift;; --align) align=$2; shift;; esac
-  [ "$cmd" = bench ] && [ -z "$model" ] && model=$1
+  case "$cmd" in bench|quantize|eval) [ -z "$model" ] && model=$1;; esac
   shift
 done
 case "$cmd" in
@@ -40,6 +41,12 @@ case "$cmd" in
     sleep 0.15
     # bench --json's real shape: an array of records, memory in stages.
     echo '[{"latency_ms":{"median":1.5,"p90":2},"memory":{"baseline":{"vm_rss":1000000},"peak_inference_rss":3000000},"environment":{"cpu":"fake"}}]' > "$json.tmp"
+    mv "$json.tmp" "$json";;
+  quantize) echo "$model" >> "$FAKE_COUNTER.quantized"; echo "$all" >> "$FAKE_COUNTER.quantize_args"
+    echo '{"schema":"paramscale.quantize/1","calibration":{"method":"minmax"},"tensors":[{"name":"x"}],"onnx_runtime":{"int8_convs":8}}' > "$json"
+    echo int8 > "$out.tmp" && mv "$out.tmp" "$out";;
+  eval) echo "$model" >> "$FAKE_COUNTER.evaluated"
+    echo '{"top1":0.9,"top5":null,"threads":2,"runtime":{"name":"onnxruntime"},"dataset":{"images":100}}' > "$json.tmp"
     mv "$json.tmp" "$json";;
   *) exit 3;;
 esac
@@ -228,4 +235,72 @@ TEST(StudyRunner, AlignmentIsADimensionWithItsOwnModels) {
   const auto aligned = nlohmann::json::parse(paramscale::test::slurp(
       (s.root / "study/models/vgg11.uniform.params-0.5.a8.s0.widths.json").string()));
   for (int w : aligned["widths"].get<std::vector<int>>()) EXPECT_EQ(w % 8, 0) << w;
+}
+
+// INT8 cells quantize their network's trained run once (calibrated on the study's dataset), and a
+// trained study evaluates the FP32 and the INT8 model through ONNX Runtime, once each; records
+// carry the precision, the deployed accuracy and how the INT8 model was made.
+TEST(StudyRunner, Int8CellsQuantizeTheTrainedRunAndEvaluateBothPrecisions) {
+  FakeStudy s({{"models", {"vgg11"}},
+               {"methods", {"uniform"}},
+               {"budgets", {"params:0.5", "params:1"}},
+               {"precisions", {"fp32", "int8"}},
+               {"threads", {1}},
+               {"train", {{"enabled", true}, {"epochs", 1}}}});
+  const auto r = run_command(s.study_command("--jobs 2"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(s.records(), 4);  // 2 budgets x 2 precisions
+  const fs::path study = s.root / "study";
+  std::map<std::string, int> quantized, evaluated, benched;
+  for (const char* b : {"params-0.5", "params-1"}) {
+    const std::string key = std::string("vgg11.uniform.") + b + ".s0";
+    quantized[(study / "runs" / key).string()] = 1;
+    for (const char* p : {"", ".int8"}) {
+      evaluated[(study / "models" / (key + p + ".onnx")).string()] = 1;
+      benched[(study / "models" / (key + p + ".onnx")).string()] = 1;
+    }
+  }
+  EXPECT_EQ(s.bench_runs(".quantized"), quantized);
+  EXPECT_EQ(s.bench_runs(".evaluated"), evaluated);
+  EXPECT_EQ(s.bench_runs(".bench_targets"), benched);
+  for (const auto& [args, n] : s.bench_runs(".quantize_args"))
+    EXPECT_NE(args.find("--dataset fashion-mnist"), std::string::npos) << args;
+  int int8 = 0;
+  for (const auto& rec : paramscale::study::Store(study.string()).load().records) {
+    const bool q = rec["cell"]["precision"] == "int8";
+    int8 += q;
+    EXPECT_EQ(q, rec["key"].get<std::string>().find(".int8.") != std::string::npos);
+    EXPECT_EQ(rec["deployed_accuracy"]["top1"], 0.9);
+    EXPECT_EQ(rec["quantization"].is_null(), !q);
+    if (q) {
+      EXPECT_EQ(rec["quantization"]["calibration"]["method"], "minmax");
+      EXPECT_FALSE(rec["quantization"].contains("tensors"));  // kept in its quantize.json
+    }
+  }
+  EXPECT_EQ(int8, 2);
+  // Resumed: nothing is quantized or evaluated again.
+  fs::remove_all(study / "cells");
+  ASSERT_EQ(run_command(s.study_command("--resume")).exit_code, 0);
+  EXPECT_EQ(s.bench_runs(".quantized"), quantized);
+  EXPECT_EQ(s.bench_runs(".evaluated"), evaluated);
+}
+
+// Deployment-only: the INT8 model is the FP32 export quantized on seeded noise (latency and memory
+// only), nothing is evaluated, and INT8 cells are ONNX Runtime cells only.
+TEST(StudyRunner, DeploymentOnlyInt8QuantizesTheExportOnNoise) {
+  FakeStudy s({{"models", {"vgg11"}},
+               {"methods", {"uniform"}},
+               {"budgets", {"params:0.5"}},
+               {"precisions", {"fp32", "int8"}},
+               {"runtimes", {"ort", "opencv"}},
+               {"threads", {1}},
+               {"train", {{"enabled", false}}}});
+  const auto r = run_command(s.study_command(""));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(s.records(), 3);  // fp32 on ort and opencv, int8 on ort
+  const std::string onnx = (s.root / "study/models/vgg11.uniform.params-0.5.s0.onnx").string();
+  EXPECT_EQ(s.bench_runs(".quantized"), (std::map<std::string, int>{{onnx, 1}}));
+  for (const auto& [args, n] : s.bench_runs(".quantize_args"))
+    EXPECT_NE(args.find("--random-calibration"), std::string::npos) << args;
+  EXPECT_TRUE(s.bench_runs(".evaluated").empty());
 }
