@@ -31,6 +31,21 @@ double Comparison::peak_activation_ratio() const {
   return neuralscale.peak_activation_bytes / uniform.peak_activation_bytes;
 }
 
+std::optional<double> PrecisionComparison::file_ratio() const {
+  if (!int8.file_bytes || !fp32.file_bytes || *fp32.file_bytes <= 0) return std::nullopt;
+  return *int8.file_bytes / *fp32.file_bytes;
+}
+double PrecisionComparison::memory_ratio() const {
+  return int8.runtime_memory_bytes / fp32.runtime_memory_bytes;
+}
+double PrecisionComparison::latency_ratio() const {
+  return int8.latency_median_ms / fp32.latency_median_ms;
+}
+std::optional<double> PrecisionComparison::accuracy_delta() const {
+  if (!int8.deployed_accuracy || !fp32.deployed_accuracy) return std::nullopt;
+  return *int8.deployed_accuracy - *fp32.deployed_accuracy;
+}
+
 namespace {
 std::optional<double> number(const nlohmann::json& j, const char* a, const char* b) {
   if (!j.contains(a) || !j[a].is_object() || !j[a].contains(b) || !j[a][b].is_number())
@@ -55,103 +70,119 @@ Point average(const std::vector<Point>& ps) {
   const double n = static_cast<double>(ps.size());
   m.seeds = static_cast<int>(ps.size());
   m.latency_median_ms = m.latency_p90_ms = m.runtime_memory_bytes = 0;
-  double acc = 0, fin = 0;
-  bool all_acc = true, all_fin = true;
+  // Optional values average only when every seed has them.
+  const auto mean = [&](std::optional<double> Point::*field) -> std::optional<double> {
+    double sum = 0;
+    for (const Point& p : ps) {
+      if (!(p.*field)) return std::nullopt;
+      sum += *(p.*field) / n;
+    }
+    return sum;
+  };
   for (const Point& p : ps) {
     m.latency_median_ms += p.latency_median_ms / n;
     m.latency_p90_ms += p.latency_p90_ms / n;
     m.runtime_memory_bytes += p.runtime_memory_bytes / n;
-    all_acc = all_acc && p.accuracy.has_value();
-    all_fin = all_fin && p.final_accuracy.has_value();
-    if (p.accuracy) acc += *p.accuracy / n;
-    if (p.final_accuracy) fin += *p.final_accuracy / n;
   }
-  m.accuracy = all_acc ? std::optional<double>(acc) : std::nullopt;
-  m.final_accuracy = all_fin ? std::optional<double>(fin) : std::nullopt;
+  m.accuracy = mean(&Point::accuracy);
+  m.final_accuracy = mean(&Point::final_accuracy);
+  m.file_bytes = mean(&Point::file_bytes);
+  m.deployed_accuracy = mean(&Point::deployed_accuracy);
   return m;
 }
 }  // namespace
 
-Metrics compute_metrics(const std::vector<nlohmann::json>& records) {
-  Metrics out;
-  using Key =
-      std::tuple<std::string, std::string, std::string, std::string, std::string, int, std::string>;
-  std::map<Key, std::vector<Point>>
-      groups;  // (device, model, budget, method, runtime, threads, opt)
-  for (const auto& r : records) {
-    const auto& c = r["cell"];
-    Point p;
-    p.model = c.value("model", "");
-    p.method = c.value("method", "");
-    // Aligned networks are their own series ("neuralscale align 8"); NS÷U compares unaligned ones.
-    if (const int k = c.value("align", 1); k > 1) p.method += " align " + std::to_string(k);
-    p.budget = c.value("budget", "");
-    p.runtime = c.value("runtime", "");
-    p.threads = c.value("threads", 0);
-    p.opt_level = c.value("opt_level", "");
-    p.dataset = c.value("dataset", "");
-    p.device = c.value("device", std::string("local"));
-    p.hardware = hardware(r);
-    if (r.contains("validity") && r["validity"].is_object() &&
-        !r["validity"].value("timings_valid", true)) {
-      p.timings_valid = false;
-      const auto& reasons = r["validity"].value("reasons", nlohmann::json::array());
-      p.invalid_reason = !reasons.empty() && reasons[0].is_string() ? reasons[0].get<std::string>()
-                                                                    : "timings not valid";
-    }
-    if (r.contains("bench") && r["bench"].is_object())
-      if (const auto f = number(r["bench"], "layout", "nchwc_fraction")) p.nchwc_fraction = *f;
-    p.widths = r.value("widths", std::vector<int>{});
-    const auto params = number(r, "analysis", "params");
-    const auto median = number(r, "latency_ms", "median");
-    const auto memory = number(r, "memory", "runtime_bytes");
-    if (!params || !median || !memory || *params <= 0) {
-      out.problems.push_back(r.value("key", "?") +
-                             ": lacks params, latency_ms.median or memory.runtime_bytes; left out");
-      continue;
-    }
-    p.params = *params;
-    p.macs = number(r, "analysis", "macs").value_or(0);
-    p.peak_activation_bytes = number(r, "analysis", "peak_activation_bytes").value_or(0);
-    p.latency_median_ms = *median;
-    p.latency_p90_ms = number(r, "latency_ms", "p90").value_or(0);
-    p.runtime_memory_bytes = *memory;
-    if (r.contains("accuracy") && r["accuracy"].is_object()) {
-      // Summaries store accuracy as a fraction or a percentage; report percent.
-      auto pct = [](std::optional<double> v) -> std::optional<double> {
-        if (!v) return v;
-        return *v <= 1.0 ? *v * 100.0 : *v;
-      };
-      p.accuracy = pct(number(r, "accuracy", "best_test"));
-      p.final_accuracy = pct(number(r, "accuracy", "final_test"));
-    }
-    groups[{p.device, p.model, p.budget, p.method, p.runtime, p.threads, p.opt_level}].push_back(p);
-  }
-  for (auto& [k, ps] : groups) out.points.push_back(average(ps));
+namespace {
 
-  std::map<std::tuple<std::string, std::string, std::string, int, std::string>,
+// One record as a point; false (with a problem line) when it lacks a measurement.
+bool point_from(const nlohmann::json& r, Point* out, std::vector<std::string>* problems) {
+  const auto& c = r["cell"];
+  Point p;
+  p.model = c.value("model", "");
+  p.method = c.value("method", "");
+  // Aligned networks are their own series ("neuralscale align 8"); NS÷U compares unaligned ones.
+  if (const int k = c.value("align", 1); k > 1) p.method += " align " + std::to_string(k);
+  p.budget = c.value("budget", "");
+  p.runtime = c.value("runtime", "");
+  p.threads = c.value("threads", 0);
+  p.opt_level = c.value("opt_level", "");
+  p.dataset = c.value("dataset", "");
+  p.device = c.value("device", std::string("local"));
+  p.precision = c.value("precision", std::string("fp32"));
+  p.hardware = hardware(r);
+  if (r.contains("validity") && r["validity"].is_object() &&
+      !r["validity"].value("timings_valid", true)) {
+    p.timings_valid = false;
+    const auto& reasons = r["validity"].value("reasons", nlohmann::json::array());
+    p.invalid_reason = !reasons.empty() && reasons[0].is_string() ? reasons[0].get<std::string>()
+                                                                  : "timings not valid";
+  }
+  if (r.contains("bench") && r["bench"].is_object()) {
+    const nlohmann::json& b = r["bench"];
+    if (const auto f = number(b, "layout", "nchwc_fraction")) p.nchwc_fraction = *f;
+    if (const auto i = number(b, "layout", "int8_convs")) p.int8_convs = static_cast<int>(*i);
+    if (const auto n = number(b, "layout", "convs")) p.convs = static_cast<int>(*n);
+  }
+  if (r.contains("model_file_bytes") && r["model_file_bytes"].is_number())
+    p.file_bytes = r["model_file_bytes"].get<double>();
+  p.widths = r.value("widths", std::vector<int>{});
+  const auto params = number(r, "analysis", "params");
+  const auto median = number(r, "latency_ms", "median");
+  const auto memory = number(r, "memory", "runtime_bytes");
+  if (!params || !median || !memory || *params <= 0) {
+    problems->push_back(r.value("key", "?") +
+                        ": lacks params, latency_ms.median or memory.runtime_bytes; left out");
+    return false;
+  }
+  p.params = *params;
+  p.macs = number(r, "analysis", "macs").value_or(0);
+  p.peak_activation_bytes = number(r, "analysis", "peak_activation_bytes").value_or(0);
+  p.latency_median_ms = *median;
+  p.latency_p90_ms = number(r, "latency_ms", "p90").value_or(0);
+  p.runtime_memory_bytes = *memory;
+  // Summaries store accuracy as a fraction or a percentage; report percent.
+  auto pct = [](std::optional<double> v) -> std::optional<double> {
+    if (!v) return v;
+    return *v <= 1.0 ? *v * 100.0 : *v;
+  };
+  if (r.contains("accuracy") && r["accuracy"].is_object()) {
+    p.accuracy = pct(number(r, "accuracy", "best_test"));
+    p.final_accuracy = pct(number(r, "accuracy", "final_test"));
+  }
+  p.deployed_accuracy = pct(number(r, "deployed_accuracy", "top1"));
+  if (p.precision != "fp32") {  // the training accuracy is the float network's
+    p.accuracy = p.deployed_accuracy;
+    p.final_accuracy.reset();
+  }
+  *out = p;
+  return true;
+}
+
+bool same_setting(const Point& a, const Point& b) {
+  return a.device == b.device && a.model == b.model && a.budget == b.budget &&
+         a.runtime == b.runtime && a.threads == b.threads && a.opt_level == b.opt_level;
+}
+
+void add_comparisons(Metrics& out) {
+  std::map<std::tuple<std::string, std::string, std::string, int, std::string, std::string>,
            std::vector<Comparison>>
-      by_model;  // (device, model, runtime, threads, opt)
+      by_model;  // (device, model, runtime, threads, opt, precision)
   for (const Point& u : out.points) {
     if (u.method != "uniform" || !u.timings_valid) continue;
     for (const Point& n : out.points) {
-      if (n.method != "neuralscale" || !n.timings_valid || n.device != u.device ||
-          n.model != u.model || n.budget != u.budget || n.runtime != u.runtime ||
-          n.threads != u.threads || n.opt_level != u.opt_level)
+      if (n.method != "neuralscale" || !n.timings_valid || !same_setting(u, n) ||
+          n.precision != u.precision)
         continue;
-      Comparison c{u.model, u.budget, u.runtime, u.opt_level, u.device, u.threads, u, n};
+      Comparison c{u.model,   u.budget, u.runtime, u.opt_level, u.precision, u.device,
+                   u.threads, u,        n};
       out.comparisons.push_back(c);
-      by_model[{u.device, u.model, u.runtime, u.threads, u.opt_level}].push_back(c);
-      by_model[{u.device, "all", u.runtime, u.threads, u.opt_level}].push_back(c);
+      by_model[{u.device, u.model, u.runtime, u.threads, u.opt_level, u.precision}].push_back(c);
+      by_model[{u.device, "all", u.runtime, u.threads, u.opt_level, u.precision}].push_back(c);
     }
   }
   for (const auto& [k, cs] : by_model) {
     Headline h;
-    h.device = std::get<0>(k);
-    h.model = std::get<1>(k);
-    h.runtime = std::get<2>(k);
-    h.threads = std::get<3>(k);
-    h.opt_level = std::get<4>(k);
+    std::tie(h.device, h.model, h.runtime, h.threads, h.opt_level, h.precision) = k;
     h.hardware = cs.front().uniform.hardware;
     h.comparisons = static_cast<int>(cs.size());
     double apm = 0;
@@ -166,6 +197,35 @@ Metrics compute_metrics(const std::vector<nlohmann::json>& records) {
     if (all_apm) h.accuracy_per_mb_ratio = apm;
     out.headlines.push_back(h);
   }
+}
+
+void add_precision_comparisons(Metrics& out) {
+  for (const Point& f : out.points) {
+    if (f.precision != "fp32" || !f.timings_valid) continue;
+    for (const Point& q : out.points)
+      if (q.precision == "int8" && q.timings_valid && q.method == f.method && same_setting(f, q))
+        out.precision_comparisons.push_back(
+            {f.model, f.method, f.budget, f.runtime, f.opt_level, f.device, f.threads, f, q});
+  }
+}
+
+}  // namespace
+
+Metrics compute_metrics(const std::vector<nlohmann::json>& records) {
+  Metrics out;
+  // (device, model, budget, method, runtime, threads, opt, precision)
+  using Key = std::tuple<std::string, std::string, std::string, std::string, std::string, int,
+                         std::string, std::string>;
+  std::map<Key, std::vector<Point>> groups;
+  for (const auto& r : records) {
+    Point p;
+    if (!point_from(r, &p, &out.problems)) continue;
+    groups[{p.device, p.model, p.budget, p.method, p.runtime, p.threads, p.opt_level, p.precision}]
+        .push_back(p);
+  }
+  for (auto& [k, ps] : groups) out.points.push_back(average(ps));
+  add_comparisons(out);
+  add_precision_comparisons(out);
   return out;
 }
 

@@ -3,11 +3,12 @@
 //
 // Per record: runtime memory MB (peak during inference - baseline), accuracy per MB, runtime memory
 // bytes per parameter, accuracy per ms of median latency, MACs and peak activation bytes per
-// parameter. Records of the same (model, budget, device, runtime, threads, opt level) and method
-// are averaged over seeds; a Comparison pairs uniform with NeuralScale measured the same way on the
-// same device and gives each ratio; points whose timings are not valid (emulated, throttled) are
-// kept for their tables but compared with nothing. Accuracy
-// metrics are absent (nullopt) for untrained (deployment-only) records. Nothing here is estimated.
+// parameter. Records of the same (model, budget, device, runtime, threads, opt level, precision)
+// and method are averaged over seeds; a Comparison pairs uniform with NeuralScale measured the same
+// way on the same device in the same precision and gives each ratio; a PrecisionComparison pairs a
+// network's INT8 model with its FP32 one; points whose timings are not valid (emulated, throttled)
+// are kept for their tables but compared with nothing. Accuracy metrics are absent (nullopt) for
+// untrained (deployment-only) records. Nothing here is estimated.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -34,6 +35,13 @@ struct Point {
   std::optional<double> final_accuracy;
   double latency_median_ms = 0, latency_p90_ms = 0;
   double runtime_memory_bytes = 0;
+  // Precision of the deployed model: "fp32" (and records from before precisions) or "int8". An
+  // INT8 point's `accuracy` is its deployed accuracy (the training accuracy is the float
+  // network's), so its acc/MB and acc/ms say what the INT8 model delivers.
+  std::string precision = "fp32";
+  std::optional<double> file_bytes;         // the deployed model file
+  std::optional<double> deployed_accuracy;  // top-1 %, through ONNX Runtime (paramscale eval)
+  std::optional<int> int8_convs, convs;     // from the optimised graph (bench's layout probe)
 
   double runtime_memory_mb() const { return runtime_memory_bytes / 1e6; }
   double memory_per_param() const { return runtime_memory_bytes / params; }
@@ -43,6 +51,7 @@ struct Point {
 
 struct Comparison {
   std::string model, budget, runtime, opt_level;
+  std::string precision = "fp32";
   std::string device = "local";
   int threads = 0;
   Point uniform, neuralscale;
@@ -53,9 +62,22 @@ struct Comparison {
   double peak_activation_ratio() const;
 };
 
+// The same network deployed in INT8 and in FP32, measured the same way: INT8 ÷ FP32.
+struct PrecisionComparison {
+  std::string model, method, budget, runtime, opt_level;
+  std::string device = "local";
+  int threads = 0;
+  Point fp32, int8;
+  std::optional<double> file_ratio() const;
+  double memory_ratio() const;
+  double latency_ratio() const;
+  std::optional<double> accuracy_delta() const;  // INT8 - FP32 deployed top-1, points
+};
+
 // Headline ratios averaged over budgets (and models, when `model` is empty).
 struct Headline {
   std::string model, runtime, opt_level;
+  std::string precision = "fp32";
   std::string device = "local", hardware;
   int threads = 0;
   int comparisons = 0;
@@ -66,7 +88,9 @@ struct Headline {
 struct Metrics {
   std::vector<Point> points;
   std::vector<Comparison> comparisons;
-  std::vector<Headline> headlines;  // per (model, runtime, threads, opt) and overall (model "all")
+  std::vector<Headline> headlines;  // per (model, runtime, threads, opt, precision) and overall
+                                    // (model "all")
+  std::vector<PrecisionComparison> precision_comparisons;
   std::vector<std::string> problems;  // records that could not be used, one line each
 };
 

@@ -12,6 +12,7 @@
 #include "report/environment.h"
 #include "report/metrics.h"
 #include "report/plots.h"
+#include "report/precision.h"
 #include "report/provenance.h"
 #include "study/store.h"
 
@@ -23,6 +24,10 @@ std::string num(double v, int decimals) {
   std::snprintf(b, sizeof b, "%.*f", decimals, v);
   return b;
 }
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
 std::string opt(const std::optional<double>& v, int decimals,
                 const std::string& none = "not trained") {
   return v ? num(*v, decimals) : none;
@@ -30,7 +35,8 @@ std::string opt(const std::optional<double>& v, int decimals,
 std::string setting(const Point& p) {
   return (p.device == "local" ? "" : "on " + p.device + ": ") + p.runtime + ", " +
          std::to_string(p.threads) + " thread(s)" +
-         (p.runtime == "ort" ? ", opt " + p.opt_level : "");
+         (p.runtime == "ort" ? ", opt " + p.opt_level : "") +
+         (p.precision == "fp32" ? "" : ", " + upper(p.precision));
 }
 // A measured cost, or why it is not shown (an emulated or throttled measurement).
 std::string cost(const Point& p, double v, int decimals) {
@@ -47,7 +53,8 @@ void headline_section(Document& doc, const Metrics& m) {
              ? std::string("On this machine")
              : "On device " + h.device + (h.hardware.empty() ? "" : " (" + h.hardware + ")")) +
         " with " + h.runtime + " (" + std::to_string(h.threads) + " thread(s)" +
-        (h.runtime == "ort" ? ", optimisation " + h.opt_level : "") + "), averaged over " +
+        (h.runtime == "ort" ? ", optimisation " + h.opt_level : "") +
+        (h.precision == "fp32" ? "" : ", " + upper(h.precision) + " models") + "), averaged over " +
         std::to_string(h.comparisons) + " family/budget pairs: ";
     s += h.accuracy_per_mb_ratio
              ? "NeuralScale is " + num(100 * *h.accuracy_per_mb_ratio, 0) +
@@ -68,7 +75,8 @@ void headline_section(Document& doc, const Metrics& m) {
   for (const Headline& h : m.headlines)
     rows.push_back({h.model,
                     (h.device == "local" ? "" : h.device + " ") + h.runtime + " t" +
-                        std::to_string(h.threads) + " " + h.opt_level,
+                        std::to_string(h.threads) + " " + h.opt_level +
+                        (h.precision == "fp32" ? "" : " " + upper(h.precision)),
                     std::to_string(h.comparisons), opt(h.accuracy_per_mb_ratio, 3),
                     num(h.memory_per_param_ratio, 3), num(h.latency_ratio, 3)});
   doc.table(rows);
@@ -268,6 +276,7 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
       "one inference, median and p90 over the timed runs.");
   headline_section(doc, m);
   family_sections(doc, m);
+  precision_section(doc, m);
   std::vector<std::string> plot_problems;
   plot_sections(doc, m, out_dir, plot_problems);
   sum.problems.insert(sum.problems.end(), plot_problems.begin(), plot_problems.end());
@@ -284,7 +293,8 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
       "device,model,method,budget,runtime,threads,opt_level,seeds,params,macs,"
       "peak_activation_bytes,"
       "best_test_accuracy,final_test_accuracy,latency_median_ms,latency_p90_ms,"
-      "runtime_memory_bytes,accuracy_per_mb,bytes_per_param,accuracy_per_ms\n";
+      "runtime_memory_bytes,accuracy_per_mb,bytes_per_param,accuracy_per_ms,precision,"
+      "model_file_bytes,deployed_top1_accuracy\n";
   auto jopt = [](const std::optional<double>& v) {
     return v ? nlohmann::json(*v) : nlohmann::json();
   };
@@ -311,14 +321,18 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
                            {"runtime_memory_bytes", p.runtime_memory_bytes},
                            {"accuracy_per_mb", jopt(p.accuracy_per_mb())},
                            {"bytes_per_param", p.memory_per_param()},
-                           {"accuracy_per_ms", jopt(p.accuracy_per_ms())}});
+                           {"accuracy_per_ms", jopt(p.accuracy_per_ms())},
+                           {"precision", p.precision},
+                           {"model_file_bytes", jopt(p.file_bytes)},
+                           {"deployed_top1_accuracy", jopt(p.deployed_accuracy)}});
     csv += p.device + "," + p.model + "," + p.method + "," + p.budget + "," + p.runtime + "," +
            std::to_string(p.threads) + "," + p.opt_level + "," + std::to_string(p.seeds) + "," +
            num(p.params, 0) + "," + num(p.macs, 0) + "," + num(p.peak_activation_bytes, 0) + "," +
            copt(p.accuracy) + "," + copt(p.final_accuracy) + "," + num(p.latency_median_ms, 6) +
            "," + num(p.latency_p90_ms, 6) + "," + num(p.runtime_memory_bytes, 0) + "," +
            copt(p.accuracy_per_mb()) + "," + num(p.memory_per_param(), 6) + "," +
-           copt(p.accuracy_per_ms()) + "\n";
+           copt(p.accuracy_per_ms()) + "," + p.precision + "," + copt(p.file_bytes) + "," +
+           copt(p.deployed_accuracy) + "\n";
   }
   for (const Comparison& c : m.comparisons)
     j["comparisons"].push_back({{"device", c.device},
@@ -331,7 +345,21 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
                                 {"memory_per_param_ratio", c.memory_per_param_ratio()},
                                 {"latency_ratio", c.latency_ratio()},
                                 {"macs_ratio", c.macs_ratio()},
-                                {"peak_activation_ratio", c.peak_activation_ratio()}});
+                                {"peak_activation_ratio", c.peak_activation_ratio()},
+                                {"precision", c.precision}});
+  j["precision_comparisons"] = nlohmann::json::array();
+  for (const PrecisionComparison& c : m.precision_comparisons)
+    j["precision_comparisons"].push_back({{"device", c.device},
+                                          {"model", c.model},
+                                          {"method", c.method},
+                                          {"budget", c.budget},
+                                          {"runtime", c.runtime},
+                                          {"threads", c.threads},
+                                          {"opt_level", c.opt_level},
+                                          {"file_ratio", jopt(c.file_ratio())},
+                                          {"memory_ratio", c.memory_ratio()},
+                                          {"latency_ratio", c.latency_ratio()},
+                                          {"accuracy_delta", jopt(c.accuracy_delta())}});
   j["problems"] = sum.problems;
   for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
            {"report.md", to_markdown(doc)},

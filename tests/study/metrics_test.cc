@@ -113,3 +113,45 @@ TEST(Metrics, AlignedNetworksAreTheirOwnSeriesAndStayOutOfNsOverU) {
   ASSERT_EQ(m.comparisons.size(), 1u);
   EXPECT_DOUBLE_EQ(m.comparisons[0].latency_ratio(), 2.5);  // 5.0 / 2.0, the unaligned pair
 }
+
+namespace {
+json int8_twin(json r, double median_ms, double memory_bytes, double file_bytes, double top1) {
+  r["key"] = r["key"].get<std::string>() + ".int8";
+  r["cell"]["precision"] = "int8";
+  r["latency_ms"] = {{"median", median_ms}, {"p90", median_ms}};
+  r["memory"] = {{"runtime_bytes", memory_bytes}};
+  r["model_file_bytes"] = file_bytes;
+  r["deployed_accuracy"] = {{"top1", top1}};
+  r["bench"] = {{"layout", {{"convs", 8}, {"int8_convs", 8}}}};
+  return r;
+}
+}  // namespace
+
+TEST(Metrics, Int8PointsPairWithTheirFp32TwinsAndCompareWithinTheirPrecision) {
+  json u = record("uniform", "params:0.5", 0, 1e6, 2.0, 10e6, {{"best_test", 0.91}});
+  u["model_file_bytes"] = 4e6;
+  u["deployed_accuracy"] = {{"top1", 0.90}};
+  json n = record("neuralscale", "params:0.5", 0, 1e6, 4.0, 20e6, {{"best_test", 0.91}});
+  n["model_file_bytes"] = 4e6;
+  n["deployed_accuracy"] = {{"top1", 0.90}};
+  const auto m = compute_metrics(
+      {u, n, int8_twin(u, 1.0, 5e6, 1e6, 0.88), int8_twin(n, 3.0, 8e6, 1e6, 0.89)});
+  ASSERT_EQ(m.points.size(), 4u);
+  ASSERT_EQ(m.precision_comparisons.size(), 2u);
+  for (const auto& c : m.precision_comparisons) {
+    if (c.method != "uniform") continue;
+    EXPECT_DOUBLE_EQ(c.latency_ratio(), 0.5);
+    EXPECT_DOUBLE_EQ(c.memory_ratio(), 0.5);
+    EXPECT_DOUBLE_EQ(*c.file_ratio(), 0.25);
+    EXPECT_NEAR(*c.accuracy_delta(), -2.0, 1e-12);  // deployed 88% vs 90%
+    // An INT8 point's accuracy is what the INT8 model delivers, not the float training's.
+    EXPECT_NEAR(*c.int8.accuracy, 88.0, 1e-12);
+    EXPECT_NEAR(*c.fp32.accuracy, 91.0, 1e-12);
+    EXPECT_EQ(*c.int8.int8_convs, 8);
+  }
+  // NeuralScale ÷ uniform within each precision: 2x in FP32, 3x in INT8.
+  ASSERT_EQ(m.comparisons.size(), 2u);
+  for (const auto& c : m.comparisons)
+    EXPECT_DOUBLE_EQ(c.latency_ratio(), c.precision == "int8" ? 3.0 : 2.0);
+  ASSERT_EQ(m.headlines.size(), 4u);  // (vgg11, all) x (fp32, int8)
+}

@@ -6,6 +6,7 @@
 
 #include "report/document.h"
 #include "report/environment.h"
+#include "report/precision.h"
 
 using namespace paramscale::report;
 using nlohmann::json;
@@ -57,4 +58,39 @@ TEST(ReportEnvironment, OneRowPerSettingWithCellCount) {
   EXPECT_EQ(rows[1][2], "intra_op_threads=1");
   EXPECT_EQ(rows[1][5], "2026-01-01T00:00:01Z – 2026-01-01T00:00:02Z");
   EXPECT_EQ(rows[2][0], "1");
+}
+
+TEST(ReportPrecision, SaysPlainlyWhereInt8IsSlower) {
+  auto point = [](const char* method, const char* precision, double ms) {
+    Point p;
+    p.model = "mobilenetv2";
+    p.method = method;
+    p.budget = "params:0.5";
+    p.runtime = "ort";
+    p.threads = 1;
+    p.opt_level = "all";
+    p.precision = precision;
+    p.params = 1e6;
+    p.latency_median_ms = ms;
+    p.runtime_memory_bytes = 1e7;
+    return p;
+  };
+  Metrics m;
+  m.precision_comparisons = {
+      {"mobilenetv2", "uniform", "params:0.5", "ort", "all", "local", 1,
+       point("uniform", "fp32", 1.0), point("uniform", "int8", 1.25)},
+      {"mobilenetv2", "neuralscale", "params:0.5", "ort", "all", "local", 1,
+       point("neuralscale", "fp32", 2.0), point("neuralscale", "int8", 1.0)}};
+  Document d;
+  precision_section(d, m);
+  const std::string md = to_markdown(d);
+  EXPECT_NE(md.find("INT8 was SLOWER than FP32 in 1 of 2 pairs: mobilenetv2 uniform params:0.5"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("1.000 ms FP32, 1.250 ms INT8 (1.25x)"), std::string::npos) << md;
+  EXPECT_NE(md.find("INT8 ÷ FP32 latency 0.88x"), std::string::npos) << md;  // (1.25 + 0.5) / 2
+  // No INT8 models, no section.
+  Document none;
+  precision_section(none, Metrics{});
+  EXPECT_TRUE(none.blocks.empty());
 }

@@ -1,0 +1,16 @@
+// report/precision: the FP32-vs-INT8 part of a report — per family and budget, the model file,
+// runtime memory, latency and deployed accuracy of both precisions side by side, INT8 ÷ FP32,
+// NeuralScale ÷ uniform within INT8 next to FP32's, and, plainly, every pair where INT8 was slower.
+//
+// Every number is a measured point (report/metrics.h); nothing is added when the study has no
+// INT8 models, so FP32-only reports are unchanged.
+#pragma once
+
+#include "report/document.h"
+#include "report/metrics.h"
+
+namespace paramscale::report {
+
+void precision_section(Document& doc, const Metrics& m);
+
+}  // namespace paramscale::report
