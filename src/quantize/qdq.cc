@@ -219,13 +219,13 @@ class Rewrite {
       auto q = activation_qparams(range, opt_.activations, t.name);
       if (!q.ok()) return q.error();
       params_[t.name] = *q;
-      param_names_[t.name] = {t.name + "_scale", t.name + "_zero_point"};
-      detail::set_floats(g_->add_initializer(), t.name + "_scale", {}, {q->scale});
+      param_names_[t.name] = {t.name + "_s", t.name + "_z"};
+      detail::set_floats(g_->add_initializer(), t.name + "_s", {}, {q->scale});
       if (opt_.activations == Activations::U8)
-        detail::set_uint8s(g_->add_initializer(), t.name + "_zero_point", {},
+        detail::set_uint8s(g_->add_initializer(), t.name + "_z", {},
                            {static_cast<uint8_t>(q->zero_point)});
       else
-        detail::set_int8s(g_->add_initializer(), t.name + "_zero_point", {},
+        detail::set_int8s(g_->add_initializer(), t.name + "_z", {},
                           {static_cast<int8_t>(q->zero_point)});
       summary->tensors.push_back({{"name", t.name},
                                   {"min", range.min},
@@ -241,7 +241,9 @@ class Rewrite {
     onnx::NodeProto n;
     n.set_op_type("DequantizeLinear");
     n.set_name(name);
-    for (const std::string& in : {q, scale, zero}) n.add_input(in);
+    n.add_input(q);
+    n.add_input(scale);
+    if (!zero.empty()) n.add_input(zero);  // absent: 0, ONNX's default
     n.add_output(out);
     if (axis >= 0) {
       auto* a = n.add_attribute();
@@ -276,15 +278,11 @@ class Rewrite {
     }
     const ChannelQuantized q = quantize_per_channel(*w, dims, axis, opt_.reduce_range);
     auto& pre = pre_[a.node];
-    detail::set_int8s(g_->add_initializer(), base + "_weight_quantized", dims, q.values);
-    detail::set_floats(g_->add_initializer(), base + "_weight_scale", {int64_t(channels)},
+    detail::set_int8s(g_->add_initializer(), base + "_wq", dims, q.values);
+    detail::set_floats(g_->add_initializer(), base + "_ws", {int64_t(channels)},
                        q.scales);
-    detail::set_int8s(g_->add_initializer(), base + "_weight_zero_point", {int64_t(channels)},
-                      std::vector<int8_t>(channels, 0));
-    pre.push_back(dq_node(base + "_weight_DequantizeLinear", base + "_weight_quantized",
-                          base + "_weight_scale", base + "_weight_zero_point",
-                          base + "_weight_dequantized", axis));
-    n->set_input(1, base + "_weight_dequantized");
+    pre.push_back(dq_node(base + "_wDQ", base + "_wq", base + "_ws", "", base + "_w", axis));
+    n->set_input(1, base + "_w");
     if (bias.empty()) return {};
     // Bias in int32 with scale = input scale x weight scale: what QLinearConv and QGemm add.
     const float x_scale = params_.at(n->input(0)).scale;
@@ -296,23 +294,19 @@ class Rewrite {
       const double v = b_scale[c] > 0 ? std::nearbyint(bias[c] / double(b_scale[c])) : 0.0;
       b_q[c] = static_cast<int32_t>(std::clamp(v, -limit, limit));
     }
-    detail::set_int32s(g_->add_initializer(), base + "_bias_quantized", {int64_t(channels)}, b_q);
-    detail::set_floats(g_->add_initializer(), base + "_bias_scale", {int64_t(channels)}, b_scale);
-    detail::set_int32s(g_->add_initializer(), base + "_bias_zero_point", {int64_t(channels)},
-                       std::vector<int32_t>(channels, 0));
-    pre.push_back(dq_node(base + "_bias_DequantizeLinear", base + "_bias_quantized",
-                          base + "_bias_scale", base + "_bias_zero_point",
-                          base + "_bias_dequantized", 0));
+    detail::set_int32s(g_->add_initializer(), base + "_bq", {int64_t(channels)}, b_q);
+    detail::set_floats(g_->add_initializer(), base + "_bs", {int64_t(channels)}, b_scale);
+    pre.push_back(dq_node(base + "_bDQ", base + "_bq", base + "_bs", "", base + "_b", 0));
     if (n->input_size() > 2)
-      n->set_input(2, base + "_bias_dequantized");
+      n->set_input(2, base + "_b");
     else
-      n->add_input(base + "_bias_dequantized");
+      n->add_input(base + "_b");
     return {};
   }
 
-  // A pair per planned tensor: the producer writes "<t>_float", Q makes "<t>_quantized", DQ writes
+  // A pair per planned tensor: the producer writes "<t>_f", Q makes "<t>_q", DQ writes
   // "<t>" back, so readers and graph outputs keep their names. The graph input cannot be renamed:
-  // its readers are pointed at "<t>_dequantized" instead.
+  // its readers are pointed at "<t>_dq" instead.
   void place_pairs() {
     std::map<std::string, int> producer;
     for (int i = 0; i < g_->node_size(); ++i)
@@ -325,23 +319,23 @@ class Rewrite {
       if (auto p = producer.find(t.name); p != producer.end()) {
         onnx::NodeProto* n = g_->mutable_node(p->second);
         for (int o = 0; o < n->output_size(); ++o)
-          if (n->output(o) == t.name) n->set_output(o, t.name + "_float");
-        from = t.name + "_float";
+          if (n->output(o) == t.name) n->set_output(o, t.name + "_f");
+        from = t.name + "_f";
         where = &post_[p->second];
       } else {
-        to = t.name + "_dequantized";
+        to = t.name + "_dq";
         for (auto& n : *g_->mutable_node())
           for (int s = 0; s < n.input_size(); ++s)
             if (n.input(s) == t.name) n.set_input(s, to);
       }
       onnx::NodeProto q;
       q.set_op_type("QuantizeLinear");
-      q.set_name(t.name + "_QuantizeLinear");
+      q.set_name(t.name + "_Q");
       for (const std::string& in : {from, scale, zero}) q.add_input(in);
-      q.add_output(t.name + "_quantized");
+      q.add_output(t.name + "_q");
       where->push_back(q);
       where->push_back(
-          dq_node(t.name + "_DequantizeLinear", t.name + "_quantized", scale, zero, to, -1));
+          dq_node(t.name + "_DQ", t.name + "_q", scale, zero, to, -1));
     }
   }
 

@@ -22,10 +22,16 @@
 //   * Gemm outputs stay float (the logits: ONNX Runtime's QGemm writes float directly).
 //   With conv_outputs = false (the placement to compare against), no activation is absorbed and a
 //   tensor gets a pair only where a Conv, Gemm, Add or GlobalAveragePool reads it.
-// - Weights: per output channel, symmetric int8 (zero point 0), scale = max|w| / 127, or / 64 with
-//   reduce_range (7-bit weights: ONNX Runtime's U8S8 kernels on x86-64 CPUs without VNNI add pairs
-//   of u8 x s8 products in 16 bits, which 255 * 127 * 2 overflows and 255 * 64 * 2 does not).
-//   Biases: int32, scale = input scale x weight scale of the channel, zero point 0.
+// - Names: a tensor t with a pair is written "t_f" by its producer, quantized to "t_q" (scale
+//   "t_s", zero point "t_z") and dequantized back to "t", so readers keep their names; a node's
+//   weight and bias (named after its float output o) are "o_wq"/"o_ws" and "o_bq"/"o_bs", read
+//   through DequantizeLinear as "o_w" and "o_b". Short names: with hundreds of pairs they are a
+//   visible part of a small model's file.
+// - Weights: per output channel, symmetric int8 (zero point 0, left out: ONNX's default), scale =
+//   max|w| / 127, or / 64 with reduce_range (7-bit weights: ONNX Runtime's U8S8 kernels on x86-64
+//   CPUs without VNNI add pairs of u8 x s8 products in 16 bits, which 255 * 127 * 2 overflows and
+//   255 * 64 * 2 does not).
+//   Biases: int32, scale = input scale x weight scale of the channel, zero point 0 (left out).
 // - Activations: one scale and zero point per tensor (asymmetric), u8 [0, 255] or s8 [-128, 127],
 //   from the calibrated range widened to include 0 (so zero padding is exact).
 // - The calibration model is the folded float model with every tensor to calibrate exposed as a
