@@ -139,4 +139,26 @@ void precision_section(Document& doc, const Metrics& m) {
   }
 }
 
+nlohmann::json precision_json(const Metrics& m) {
+  const auto j = [](const std::optional<double>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json();
+  };
+  nlohmann::json out = nlohmann::json::array();
+  for (const PrecisionComparison& c : m.precision_comparisons)
+    out.push_back({{"device", c.device},
+                   {"model", c.model},
+                   {"method", c.method},
+                   {"budget", c.budget},
+                   {"runtime", c.runtime},
+                   {"threads", c.threads},
+                   {"opt_level", c.opt_level},
+                   {"file_ratio", j(c.file_ratio())},
+                   {"memory_ratio", c.memory_ratio()},
+                   {"latency_ratio", c.latency_ratio()},
+                   {"accuracy_delta", j(c.accuracy_delta())},
+                   {"int8_convs",
+                    c.int8.int8_convs ? nlohmann::json(*c.int8.int8_convs) : nlohmann::json()}});
+  return out;
+}
+
 }  // namespace paramscale::report

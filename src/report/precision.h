@@ -6,11 +6,16 @@
 // INT8 models, so FP32-only reports are unchanged.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include "report/document.h"
 #include "report/metrics.h"
 
 namespace paramscale::report {
 
 void precision_section(Document& doc, const Metrics& m);
+
+// The same comparisons for report.json: one object per INT8/FP32 pair with its ratios.
+nlohmann::json precision_json(const Metrics& m);
 
 }  // namespace paramscale::report

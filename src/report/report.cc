@@ -347,19 +347,7 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
                                 {"macs_ratio", c.macs_ratio()},
                                 {"peak_activation_ratio", c.peak_activation_ratio()},
                                 {"precision", c.precision}});
-  j["precision_comparisons"] = nlohmann::json::array();
-  for (const PrecisionComparison& c : m.precision_comparisons)
-    j["precision_comparisons"].push_back({{"device", c.device},
-                                          {"model", c.model},
-                                          {"method", c.method},
-                                          {"budget", c.budget},
-                                          {"runtime", c.runtime},
-                                          {"threads", c.threads},
-                                          {"opt_level", c.opt_level},
-                                          {"file_ratio", jopt(c.file_ratio())},
-                                          {"memory_ratio", c.memory_ratio()},
-                                          {"latency_ratio", c.latency_ratio()},
-                                          {"accuracy_delta", jopt(c.accuracy_delta())}});
+  j["precision_comparisons"] = precision_json(m);
   j["problems"] = sum.problems;
   for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
            {"report.md", to_markdown(doc)},

@@ -89,6 +89,10 @@ TEST(ReportPrecision, SaysPlainlyWhereInt8IsSlower) {
       << md;
   EXPECT_NE(md.find("1.000 ms FP32, 1.250 ms INT8 (1.25x)"), std::string::npos) << md;
   EXPECT_NE(md.find("INT8 ÷ FP32 latency 0.88x"), std::string::npos) << md;  // (1.25 + 0.5) / 2
+  const auto j = precision_json(m);
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_DOUBLE_EQ(j[0]["latency_ratio"].get<double>(), 1.25);
+  EXPECT_TRUE(j[0]["accuracy_delta"].is_null());  // not evaluated
   // No INT8 models, no section.
   Document none;
   precision_section(none, Metrics{});
