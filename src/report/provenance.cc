@@ -1,5 +1,7 @@
 #include "report/provenance.h"
 
+#include <dirent.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -36,6 +38,38 @@ std::string training_text(const nlohmann::json& c) {
                           : std::string("the whole test set")) +
          ". Short runs: accuracies compare the methods under the same budget of training, they are "
          "not converged results.";
+}
+
+// INT8 models (study config "precisions"): how they were quantized, and the reduce-range rule
+// one of them recorded (every INT8 model of a study is quantized on the same machine).
+std::string quantization_text(const std::string& dir, const nlohmann::json& c) {
+  const auto p = c.value("precisions", std::vector<std::string>{});
+  if (std::find(p.begin(), p.end(), "int8") == p.end()) return "";
+  const nlohmann::json q = c.value("quantize", nlohmann::json::object());
+  const bool trained = c.value("train", nlohmann::json::object()).value("enabled", true);
+  std::string s =
+      "INT8 models: each network quantized by paramscale quantize (QDQ, batch-norm "
+      "folded, int8 per-channel weights), " +
+      q.value("calibration", std::string("minmax")) + " calibration on " +
+      std::to_string(q.value("calibration_images", 0)) +
+      (trained ? " training images of " + c.value("dataset", std::string("?"))
+               : std::string(" images of seeded noise (deployment-only: latency and "
+                             "memory only)")) +
+      ", " + q.value("activations", std::string("u8")) + " activations";
+  std::string reason;
+  if (DIR* d = ::opendir((dir + "/models").c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      const std::string n = e->d_name;
+      if (n.size() < 14 || n.compare(n.size() - 14, 14, ".quantize.json") != 0) continue;
+      const nlohmann::json r = read_json(dir + "/models/" + n);
+      if (r.is_object() && r.contains("reduce_range") && r["reduce_range"].is_object())
+        reason = r["reduce_range"].value("reason", "");
+      if (!reason.empty()) break;
+    }
+    ::closedir(d);
+  }
+  return s + "; weights: reduce-range " + q.value("reduce_range", std::string("auto")) +
+         (reason.empty() ? "" : " (" + reason + ")") + ".";
 }
 
 std::string search_text(const std::string& model, const nlohmann::json& s) {
@@ -78,6 +112,7 @@ void provenance_section(Document& doc, const std::vector<std::string>& study_dir
     }
     if (study_dirs.size() > 1) doc.paragraph("Study " + dir + ":");
     doc.paragraph(training_text(c));
+    if (const std::string q = quantization_text(dir, c); !q.empty()) doc.paragraph(q);
     const auto methods = c.value("methods", std::vector<std::string>{});
     if (std::find(methods.begin(), methods.end(), "neuralscale") == methods.end()) continue;
     const nlohmann::json fits = c.value("fits", nlohmann::json::object());
