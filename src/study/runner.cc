@@ -219,7 +219,9 @@ Result<std::string> int8_model_for(const Context& ctx, const Cell& cell,
                                    const std::string& float_onnx) {
   const std::string mk = cell.model_key();
   const std::string onnx = ctx.dir + "/models/" + mk + ".onnx";
-  if (exists(onnx)) return onnx;
+  const std::string record = ctx.dir + "/models/" + mk + ".quantize.json";
+  // quantize writes the model, then its record: a study killed in between quantizes again.
+  if (exists(onnx) && exists(record)) return onnx;
   const QuantizeSettings& q = ctx.config.quantize;
   const bool trained = ctx.config.train.enabled;
   std::vector<std::string> args = {"quantize",
@@ -227,7 +229,7 @@ Result<std::string> int8_model_for(const Context& ctx, const Cell& cell,
                                    "-o",
                                    onnx,
                                    "--json",
-                                   ctx.dir + "/models/" + mk + ".quantize.json",
+                                   record,
                                    "--calibration-images",
                                    std::to_string(q.calibration_images),
                                    "--calibration",
