@@ -179,7 +179,7 @@ Result<Range> TensorStats::range(Calibration method, double percentile,
     case Calibration::Percentile:
       return percentile_range(hist_, percentile, nonnegative);
     case Calibration::Entropy: {
-      const size_t i = entropy_threshold_bins(hist_.counts, nonnegative ? 256 : 128);
+      const size_t i = entropy_threshold_bins(hist_.counts, kEntropyLevels);
       const double t = hist_.lo + static_cast<double>(i) * hist_.bin_width();
       if (nonnegative) return Range{0.0, std::min(max_, t)};
       return Range{std::max(min_, -t), std::min(max_, t)};

@@ -98,7 +98,8 @@ TEST(Calibration, EntropyPicksTheLeastDivergentClipping) {
   // every other threshold more (2: 0.081, 4: 0.071, 5: 0.058, 8: 0.220).
   EXPECT_EQ(entropy_threshold_bins({8, 4, 2, 1, 1, 0, 1, 0}, 2), 3u);
   EXPECT_EQ(entropy_threshold_bins({10, 6, 3, 2, 1, 1, 0, 1}, 2), 3u);
-  // A slowly decaying histogram loses least by keeping everything (KL 0.0158 at 8 bins).
+  // A slowly decaying histogram loses least by keeping everything (KL 0.0158 at 8 bins, 0.0251 at
+  // 7).
   EXPECT_EQ(entropy_threshold_bins({5, 3, 2, 2, 1, 1, 1, 1}, 4), 8u);
 }
 
@@ -123,6 +124,24 @@ TEST(Calibration, EntropyRangeOfASignedTensorStaysWithinItsValues) {
   EXPECT_EQ(r->min, -0.5f);
   EXPECT_GT(r->max, 0.0);
   EXPECT_LE(r->max, 2.0f);
+}
+
+TEST(Calibration, EntropyOfAReluLikeTensorIgnoresItsZeros) {
+  // A ReLU output: half exact zeros, the rest exponentially distributed (quantiles of exp(-x), the
+  // largest 10.6). The zeros stay out of the divergence, so the threshold clips only the sparse
+  // tail: above an eighth of the maximum (where 128 levels start merging bins), below the maximum.
+  std::vector<float> v(20000, 0.0f);
+  for (int k = 0; k < 20000; ++k)
+    v.push_back(static_cast<float>(-std::log(1 - (k + 0.5) / 20000.0)));
+  TensorStats s;
+  s.observe(v.data(), v.size());
+  ASSERT_TRUE(s.begin_histogram(Calibration::Entropy));
+  s.observe_histogram(v.data(), v.size());
+  const auto r = s.range(Calibration::Entropy, 0, "relu");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->min, 0);
+  EXPECT_GT(r->max, s.max() / 8);
+  EXPECT_LT(r->max, s.max());
 }
 
 }  // namespace
