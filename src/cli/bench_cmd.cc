@@ -155,7 +155,11 @@ std::vector<BenchCell> plan(const BenchArgs& a) {
               for (size_t e = 0; e < (r == "ort" ? arenas.size() : 1); ++e)
                 for (size_t q = 0; q < (r == "ort" ? patterns.size() : 1); ++q) {
                   rt::MeasureRequest c{m, {}, p};
-                  c.backend = {r, t, levels[l], arenas[e] == "on", patterns[q] == "on", ""};
+                  c.backend.runtime = r;
+                  c.backend.threads = t;
+                  c.backend.opt_level = levels[l];
+                  c.backend.arena = arenas[e] == "on";
+                  c.backend.mem_pattern = patterns[q] == "on";
                   c.protocol.batch = b;
                   cells.push_back({c, dev});
                 }

@@ -48,6 +48,8 @@ void add_study_command(CLI::App& app, Action* action);
 void add_report_command(CLI::App& app, Action* action);
 void add_device_command(CLI::App& app, Action* action);
 void add_device_info_command(CLI::App& app, Action* action);
+void add_explain_command(CLI::App& app, Action* action);
+void add_peak_command(CLI::App& app, Action* action);
 // Commands that need libtorch (built when PARAMSCALE_WITH_TORCH is on).
 void add_train_command(CLI::App& app, Action* action);
 void add_search_command(CLI::App& app, Action* action);

@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   add_report_command(app, &action);
   add_device_command(app, &action);
   add_device_info_command(app, &action);
+  add_explain_command(app, &action);
+  add_peak_command(app, &action);
 #ifdef PARAMSCALE_HAVE_TORCH
   add_train_command(app, &action);
   add_search_command(app, &action);

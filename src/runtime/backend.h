@@ -28,6 +28,7 @@ struct BackendOptions {
   bool arena = true;                 // ORT CPU memory arena
   bool mem_pattern = true;           // ORT memory pattern planning
   std::string optimized_model_path;  // ORT: save the optimised graph here (empty: don't)
+  std::string profile_prefix;        // ORT: profile every run into PREFIX_<time>.json (empty: off)
 };
 
 class Backend {
@@ -47,6 +48,11 @@ class Backend {
   virtual std::vector<int64_t> output_shape() const = 0;
   // Allocator statistics where the runtime's API offers them, else {"available": false, "reason"}.
   virtual nlohmann::json allocator_stats() const = 0;
+  // Stops the runtime's profiler (BackendOptions::profile_prefix) and returns the trace file it
+  // wrote (Chrome trace JSON). Bad input for a runtime without a per-node profiler.
+  virtual Result<std::string> end_profiling() {
+    return bad_input("runtime " + name() + " has no per-layer profiler (use --runtime ort)");
+  }
 };
 
 // The runtimes this build knows, in the order `--runtime` lists them.
