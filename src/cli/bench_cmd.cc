@@ -14,13 +14,11 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <sstream>
 
 #include "cli/command.h"
+#include "cli/run_dir_exports.h"
 #include "cli/table.h"
-#include "export/onnx_export.h"
-#include "export/run_dir.h"
 #include "runtime/child.h"
 #include "runtime/model_info.h"
 #include "util/atomic_file.h"
@@ -154,34 +152,6 @@ std::vector<std::string> row(const json& r, const std::string& name) {
           megabytes(r["memory"]["runtime_memory_bytes"].get<int64_t>()),
           layout};
 }
-
-// A run directory measured on an ONNX runtime is exported once (as `paramscale export --run` would,
-// BatchNorm kept) into a temporary directory that lives as long as the bench.
-class RunDirExports {
- public:
-  ~RunDirExports() {
-    for (const auto& [dir, onnx] : done_) std::remove(onnx.c_str());
-    if (!tmp_.empty()) rmdir(tmp_.c_str());
-  }
-  Result<std::string> onnx_for(const std::string& run_dir) {
-    if (auto it = done_.find(run_dir); it != done_.end()) return it->second;
-    if (tmp_.empty()) {
-      char t[] = "/tmp/paramscale-bench-XXXXXX";
-      if (!mkdtemp(t)) return failure("cannot create a temporary directory for exported models");
-      tmp_ = t;
-    }
-    auto run = onnx_export::read_run_dir(run_dir);
-    if (!run.ok()) return run.error();
-    const std::string path = tmp_ + "/" + std::to_string(done_.size()) + ".onnx";
-    if (auto m = onnx_export::write_onnx(path, run->network, run->weights); !m.ok())
-      return m.error();
-    return done_[run_dir] = path;
-  }
-
- private:
-  std::string tmp_;
-  std::map<std::string, std::string> done_;
-};
 
 // One cell in a child process; a run directory on an ONNX runtime is measured through its export
 // and its record names the directory it came from.

@@ -6,19 +6,26 @@
 
 int main(int argc, char** argv) {
   using namespace paramscale::cli;
-  CLI::App app{"paramscale: accuracy, latency and runtime memory of CNNs scaled to a parameter "
-               "budget by uniform width scaling or NeuralScale"};
+  CLI::App app{
+      "paramscale: accuracy, latency and runtime memory of CNNs scaled to a parameter "
+      "budget by uniform width scaling or NeuralScale"};
   app.name("paramscale");
   app.set_version_flag("--version", "paramscale " PARAMSCALE_VERSION);
   app.require_subcommand(1);
   Action action;
+  // Host commands need export/, study/ and report/ (libonnx, SQLite, ...): not in the device build.
+#ifdef PARAMSCALE_HOST_COMMANDS
   add_arch_command(app, &action);
   add_fit_command(app, &action);
   add_scale_command(app, &action);
   add_export_command(app, &action);
+#endif
+  // Every build, the device bundle too (PARAMSCALE_DEVICE_BUILD): device-side commands go here.
   add_bench_command(app, &action);
+#ifdef PARAMSCALE_HOST_COMMANDS
   add_study_command(app, &action);
   add_report_command(app, &action);
+#endif
 #ifdef PARAMSCALE_HAVE_TORCH
   add_train_command(app, &action);
   add_search_command(app, &action);

@@ -1,6 +1,6 @@
-// read_run_dir_info (runtime/model_info.h): the facts come from the run directory's arch.json and
-// weights.psw, read by export/run_dir. Apart from model_info.cc, which reads ONNX files only, so
-// that a build without export/ can replace this file.
+// read_run_dir_info (runtime/model_info.h) for builds with export/: the facts come from the run
+// directory's arch.json and weights.psw, read by export/run_dir. The device build, which has no
+// export/, links run_dir_info_device.cc instead.
 #include "export/run_dir.h"
 #include "runtime/model_info.h"
 #include "runtime/onnx_wire.h"
