@@ -3,14 +3,19 @@
 //
 // Every list flag (--runtime, --threads, --batch, --opt-level, --arena, --mem-pattern) takes comma-
 // separated values and bench measures the cross product, each cell in a fresh child process (the
-// hidden `bench-child` command, runtime/child.h). Progress on stderr (when it is a terminal, or
-// with
-// --progress); results on stdout as a markdown table (or CSV/JSON/JSONL); all records, raw timings
-// included, to --json FILE, written atomically. A cell that fails is reported on stderr as one line
-// and the others still run; the exit status is 2 if any failed on bad input, else 1 if any failed.
+// hidden `bench-child` command, runtime/child.h) — or, with --in-process, one single cell in the
+// bench process itself, for callers that start a fresh process per measurement anyway (the device
+// layer over ssh) and for emulators that cannot re-execute the binary (qemu-user). Progress on
+// stderr (when it is a terminal, or with --progress); results on stdout as a markdown table (or
+// CSV/JSON/JSONL); all records, raw timings included, to --json FILE, written atomically. A cell
+// that fails is reported on stderr as one line and the others still run; the exit status is 2 if
+// any failed on bad input, else 1 if any failed.
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -38,7 +43,7 @@ struct BenchArgs {
   // 5 s of timed runs: consecutive runs then agree within 5% here (bench/README.md); 1 s did not.
   double warmup_ms = 500, min_seconds = 5.0, timeout = 600;
   uint64_t seed = 42;
-  bool no_layout = false, progress = false;
+  bool no_layout = false, progress = false, in_process = false;
   std::string json_path, output = "md";
 };
 
@@ -153,23 +158,60 @@ std::vector<std::string> row(const json& r, const std::string& name) {
           layout};
 }
 
-// One cell in a child process; a run directory on an ONNX runtime is measured through its export
-// and its record names the directory it came from.
-Result<json> measure_cell(const rt::MeasureRequest& c, const std::string& exe, double timeout,
+// --in-process has no child to kill on --timeout: SIGALRM ends the bench itself, with the same
+// one-line message a killed child gives (prepared beforehand: the handler may only write and exit).
+char timeout_message[192];
+size_t timeout_length = 0;
+
+void on_timeout(int) {
+  if (write(2, timeout_message, timeout_length) < 0) {
+  }
+  _exit(1);
+}
+
+void arm_timeout(double seconds) {
+  const int n = std::snprintf(timeout_message, sizeof timeout_message,
+                              "paramscale: error: measurement did not finish within %g s and was "
+                              "killed (raise --timeout)\n",
+                              seconds);
+  timeout_length = n < 0 ? 0 : std::min(static_cast<size_t>(n), sizeof timeout_message - 1);
+  std::signal(SIGALRM, on_timeout);
+  itimerval t{};
+  t.it_value.tv_sec = static_cast<time_t>(seconds);
+  t.it_value.tv_usec = static_cast<suseconds_t>((seconds - std::floor(seconds)) * 1e6);
+  setitimer(ITIMER_REAL, &t, nullptr);
+}
+
+// One measurement, in a child process or (--in-process) in this one.
+Result<json> measure_once(const rt::MeasureRequest& c, const std::string& exe, const BenchArgs& a) {
+  if (!a.in_process) return rt::measure_in_child(c, exe, a.timeout);
+  arm_timeout(a.timeout);
+  auto r = rt::measure(c);
+  itimerval off{};
+  setitimer(ITIMER_REAL, &off, nullptr);
+  if (r.ok()) (*r)["in_process"] = true;
+  return r;
+}
+
+// One cell; a run directory on an ONNX runtime is measured through its export and its record
+// names the directory it came from.
+Result<json> measure_cell(const rt::MeasureRequest& c, const std::string& exe, const BenchArgs& a,
                           RunDirExports& exports) {
-  if (c.backend.runtime == "torch" || !rt::is_run_dir(c.model_path))
-    return rt::measure_in_child(c, exe, timeout);
+  if (c.backend.runtime == "torch" || !rt::is_run_dir(c.model_path)) return measure_once(c, exe, a);
   auto onnx = exports.onnx_for(c.model_path);
   if (!onnx.ok()) return onnx.error();
   rt::MeasureRequest exported = c;
   exported.model_path = *onnx;
-  auto r = rt::measure_in_child(exported, exe, timeout);
+  auto r = measure_once(exported, exe, a);
   if (r.ok()) (*r)["model"]["exported_from"] = c.model_path;
   return r;
 }
 
 int run_bench(const BenchArgs& a) {
   const auto cells = plan(a);
+  if (a.in_process && cells.size() != 1)
+    fail_usage("--in-process measures one cell per process; these flags give " +
+               std::to_string(cells.size()) + " (one model and one value per list)");
   if (!a.json_path.empty()) {
     const size_t slash = a.json_path.rfind('/');
     const std::string dir =
@@ -193,7 +235,7 @@ int run_bench(const BenchArgs& a) {
       std::cerr << "bench: [" << i + 1 << "/" << cells.size() << "] " << name << " (" << describe(c)
                 << ")\n";
     auto r = access(c.model_path.c_str(), R_OK) == 0
-                 ? measure_cell(c, exe, a.timeout, exports)
+                 ? measure_cell(c, exe, a, exports)
                  : Result<json>(bad_input("cannot read '" + c.model_path + "'"));
     if (!r.ok()) {
       const std::string& msg = r.error().message;
@@ -272,6 +314,9 @@ void add_bench_command(CLI::App& app, Action* action) {
       ->capture_default_str();
   cmd->add_flag("--no-layout", a->no_layout, "Skip counting ORT's NCHWc convolutions");
   cmd->add_flag("--progress", a->progress, "Progress on stderr even when it is not a terminal");
+  cmd->add_flag("--in-process", a->in_process,
+                "Measure in this process, not a fresh child (one cell only): for callers that "
+                "start a process per measurement, and emulators that cannot re-execute the binary");
   cmd->add_option("--json", a->json_path, "Write every record (raw timings included) to this file");
   cmd->add_option("--output", a->output, "stdout format")
       ->check(CLI::IsMember({"md", "csv", "json", "jsonl"}))

@@ -129,8 +129,16 @@ Result<nlohmann::json> measure_in_child(const MeasureRequest& request,
   }
   nlohmann::json rec = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
   if (rec.is_discarded() || !rec.is_object()) {
+    // 127 with nothing written: the exec itself failed after the spawn returned, which is what
+    // qemu-user does (it emulates the spawn's vfork as a fork; the host kernel cannot exec the
+    // guest binary).
+    const std::string hint =
+        WEXITSTATUS(status) == 127 && out.empty() && tail.empty()
+            ? " (it could not execute '" + executable +
+                  "'; under an emulator such as qemu-user, use bench --in-process)"
+            : "";
     return failure("measurement process exited with status " + std::to_string(WEXITSTATUS(status)) +
-                   " without a result" + tail);
+                   " without a result" + hint + tail);
   }
   if (rec.contains("error")) {
     const auto& e = rec["error"];
