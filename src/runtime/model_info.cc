@@ -151,7 +151,8 @@ Result<FloatTensor> read_tensor_pb(const std::string& path) {
   out.dims = t->dims;
   if (!t->raw_data.empty()) {
     out.values.resize(t->raw_data.size() / sizeof(float));
-    std::memcpy(out.values.data(), t->raw_data.data(), out.values.size() * sizeof(float));
+    if (!out.values.empty())  // memcpy may not be given the null data() of an empty vector
+      std::memcpy(out.values.data(), t->raw_data.data(), out.values.size() * sizeof(float));
   } else {
     out.values = std::move(t->float_data);
   }
