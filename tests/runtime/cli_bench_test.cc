@@ -61,6 +61,7 @@ TEST(CliBench, InProcessMeasuresOneCellInTheBenchProcess) {
       run_paramscale("bench " + kModel + " --batch 2 --in-process --json " + json_path + kFast);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(slurp(json_path));
+  std::remove(json_path.c_str());
   ASSERT_EQ(j.size(), 1u);
   EXPECT_EQ(j[0]["in_process"], true);
   EXPECT_GE(j[0]["latency_ms"]["runs"].get<int>(), 5);

@@ -5,6 +5,7 @@
 // never crashes; unknown fields of every wire type are skipped at every level.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <filesystem>
@@ -175,9 +176,13 @@ void expect_consistent_model(std::string_view bytes) {
 std::string exported_vgg11() {
   const auto net = *arch::build_network(arch::Family::VGG11, *arch::dataset_preset("cifar10"),
                                         {8, 16, 16, 16, 32, 32, 32, 32});
-  const std::string path = ::testing::TempDir() + "/onnx_wire_vgg11.onnx";
+  // Per process: ctest runs the tests of this file as parallel processes.
+  const std::string path =
+      ::testing::TempDir() + "/onnx_wire_vgg11_" + std::to_string(getpid()) + ".onnx";
   EXPECT_TRUE(onnx_export::write_onnx(path, net, arch::random_weights(net, 1)).ok());
-  return slurp(path);
+  std::string bytes = slurp(path);
+  std::remove(path.c_str());
+  return bytes;
 }
 
 // --- a tiny protobuf writer for hand-made inputs -------------------------------------------------
@@ -447,7 +452,8 @@ TEST(OnnxWire, MergesSingularMessagesReadsPackedAndUnpackedAndClearsOneofs) {
 
 TEST(ModelInfo, TruncatedModelIsAOneLineBadInputNamingTheFile) {
   const std::string bytes = exported_vgg11();
-  const std::string path = ::testing::TempDir() + "/onnx_wire_truncated.onnx";
+  const std::string path =
+      ::testing::TempDir() + "/onnx_wire_truncated_" + std::to_string(getpid()) + ".onnx";
   std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
   const auto info = runtime::read_model_info(path);
   ASSERT_FALSE(info.ok());
