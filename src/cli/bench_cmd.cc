@@ -3,25 +3,25 @@
 //
 // Every list flag (--runtime, --threads, --batch, --opt-level, --arena, --mem-pattern) takes comma-
 // separated values and bench measures the cross product, each cell in a fresh child process (the
-// hidden `bench-child` command, runtime/child.h). Progress on stderr (when it is a terminal, or
-// with
-// --progress); results on stdout as a markdown table (or CSV/JSON/JSONL); all records, raw timings
-// included, to --json FILE, written atomically. A cell that fails is reported on stderr as one line
-// and the others still run; the exit status is 2 if any failed on bad input, else 1 if any failed.
+// hidden `bench-child` command, runtime/child.h) — or, with --in-process, one single cell in the
+// bench process itself, for callers that start a fresh process per measurement anyway (the device
+// layer over ssh) and for emulators that cannot re-execute the binary (qemu-user). Progress on
+// stderr (when it is a terminal, or with --progress); results on stdout as a markdown table (or
+// CSV/JSON/JSONL); all records, raw timings included, to --json FILE, written atomically. A cell
+// that fails is reported on stderr as one line and the others still run; the exit status is 2 if
+// any failed on bad input, else 1 if any failed.
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <sstream>
 
+#include "cli/bench_targets.h"
 #include "cli/command.h"
 #include "cli/table.h"
-#include "device/session.h"
-#include "export/onnx_export.h"
-#include "export/run_dir.h"
+#include "device/registry.h"
 #include "runtime/child.h"
 #include "runtime/model_info.h"
 #include "util/atomic_file.h"
@@ -41,7 +41,7 @@ struct BenchArgs {
   // 5 s of timed runs: consecutive runs then agree within 5% here (bench/README.md); 1 s did not.
   double warmup_ms = 500, min_seconds = 5.0, timeout = 600;
   uint64_t seed = 42;
-  bool no_layout = false, progress = false;
+  bool no_layout = false, progress = false, in_process = false;
   std::string json_path, output = "md";
   std::string devices = device::kLocal;  // comma list: "local" and names from the devices file
   std::string devices_path = device::default_devices_path();
@@ -218,85 +218,15 @@ std::vector<std::string> row(const json& r, const std::string& name, bool with_d
   return cols;
 }
 
-// A run directory measured on an ONNX runtime is exported once (as `paramscale export --run` would,
-// BatchNorm kept) into a temporary directory that lives as long as the bench.
-class RunDirExports {
- public:
-  ~RunDirExports() {
-    for (const auto& [dir, onnx] : done_) std::remove(onnx.c_str());
-    if (!tmp_.empty()) rmdir(tmp_.c_str());
-  }
-  Result<std::string> onnx_for(const std::string& run_dir) {
-    if (auto it = done_.find(run_dir); it != done_.end()) return it->second;
-    if (tmp_.empty()) {
-      char t[] = "/tmp/paramscale-bench-XXXXXX";
-      if (!mkdtemp(t)) return failure("cannot create a temporary directory for exported models");
-      tmp_ = t;
-    }
-    auto run = onnx_export::read_run_dir(run_dir);
-    if (!run.ok()) return run.error();
-    const std::string path = tmp_ + "/" + std::to_string(done_.size()) + ".onnx";
-    if (auto m = onnx_export::write_onnx(path, run->network, run->weights); !m.ok())
-      return m.error();
-    return done_[run_dir] = path;
-  }
-
- private:
-  std::string tmp_;
-  std::map<std::string, std::string> done_;
-};
-
-// Where cells are measured: a child process here, or a Session per device (opened on first use;
-// a device that cannot be reached fails its cells with the same one-line reason, without retrying
-// the connection for each).
-class Targets {
- public:
-  Targets(const BenchArgs& a) : args_(a), exe_(rt::self_executable()) {
-    for (const auto& [name, d] : resolve_devices(a, split_list(a.devices, "--device", {}), {}))
-      sessions_.emplace(name, std::make_unique<device::Session>(d, a.bundle));
-  }
-
-  // A run directory on an ONNX runtime is measured through its export, and its record names the
-  // directory it came from.
-  Result<json> measure(const BenchCell& cell) {
-    const rt::MeasureRequest& c = cell.request;
-    if (c.backend.runtime == "torch" || !rt::is_run_dir(c.model_path)) return where(cell, c);
-    auto onnx = exports_.onnx_for(c.model_path);
-    if (!onnx.ok()) return onnx.error();
-    rt::MeasureRequest exported = c;
-    exported.model_path = *onnx;
-    auto r = where(cell, exported);
-    if (r.ok()) (*r)["model"]["exported_from"] = c.model_path;
-    return r;
-  }
-
- private:
-  Result<json> where(const BenchCell& cell, const rt::MeasureRequest& c) {
-    if (cell.device == device::kLocal) {
-      auto r = rt::measure_in_child(c, exe_, args_.timeout);
-      if (r.ok()) (*r)["device"] = device::local_device_json();
-      return r;
-    }
-    if (auto dead = unreachable_.find(cell.device); dead != unreachable_.end()) return dead->second;
-    device::Session& s = *sessions_.at(cell.device);
-    if (Status o = s.open(); !o.ok())
-      return unreachable_.emplace(cell.device, o.error()).first->second;
-    return s.measure(c, args_.timeout);
-  }
-
-  const BenchArgs& args_;
-  std::string exe_;
-  RunDirExports exports_;
-  std::map<std::string, std::unique_ptr<device::Session>> sessions_;
-  std::map<std::string, Error> unreachable_;
-};
-
 bool throttled(const json& r) {
   return r.contains("board") && r["board"]["throttling"].value("throttled", false);
 }
 
 int run_bench(const BenchArgs& a) {
   const auto cells = plan(a);
+  if (a.in_process && cells.size() != 1)
+    fail_usage("--in-process measures one cell per process; these flags give " +
+               std::to_string(cells.size()) + " (one model and one value per list)");
   if (!a.json_path.empty()) {
     const size_t slash = a.json_path.rfind('/');
     const std::string dir =
@@ -306,7 +236,8 @@ int run_bench(const BenchArgs& a) {
   }
   const bool progress = a.progress || isatty(2);
   const auto names = short_names(a.models);
-  Targets targets(a);
+  BenchTargets targets(resolve_devices(a, split_list(a.devices, "--device", {}), {}), a.bundle,
+                       a.timeout, a.in_process);
   bool any_device = false;
   for (const auto& c : cells) any_device = any_device || c.device != device::kLocal;
   std::vector<json> records;
@@ -322,12 +253,12 @@ int run_bench(const BenchArgs& a) {
       std::cerr << "bench: [" << i + 1 << "/" << cells.size() << "] " << name << " ("
                 << describe(cell) << ")\n";
     auto r = access(c.model_path.c_str(), R_OK) == 0
-                 ? targets.measure(cell)
+                 ? targets.measure(cell.request, cell.device)
                  : Result<json>(bad_input("cannot read '" + c.model_path + "'"));
     for (int retry = 0; r.ok() && throttled(*r) && retry < a.retry_throttled; ++retry) {
       std::cerr << "bench: [" << describe(cell) << "] the board throttled ("
                 << (*r)["board"]["throttling"].value("detail", "") << "); measuring again\n";
-      r = targets.measure(cell);
+      r = targets.measure(cell.request, cell.device);
     }
     if (r.ok() && !(*r)["validity"].value("timings_valid", true))
       std::cerr << "bench: [" << describe(cell)
@@ -425,6 +356,9 @@ void add_bench_command(CLI::App& app, Action* action) {
                   "Measure a cell again (up to N times) when the board throttled during it")
       ->capture_default_str();
   cmd->add_flag("--progress", a->progress, "Progress on stderr even when it is not a terminal");
+  cmd->add_flag("--in-process", a->in_process,
+                "Measure in this process, not a fresh child (one cell only): for callers that "
+                "start a process per measurement, and emulators that cannot re-execute the binary");
   cmd->add_option("--json", a->json_path, "Write every record (raw timings included) to this file");
   cmd->add_option("--output", a->output, "stdout format")
       ->check(CLI::IsMember({"md", "csv", "json", "jsonl"}))

@@ -13,17 +13,23 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "paramscale " PARAMSCALE_VERSION);
   app.require_subcommand(1);
   Action action;
+  // Host commands need export/, study/ and report/ (libonnx, SQLite, ...): not in the device build.
+#ifdef PARAMSCALE_HOST_COMMANDS
   add_arch_command(app, &action);
   add_fit_command(app, &action);
   add_scale_command(app, &action);
   add_export_command(app, &action);
+#endif
+  // Every build, the device bundle too (PARAMSCALE_DEVICE_BUILD): device-side commands go here.
   add_bench_command(app, &action);
+  add_device_info_command(app, &action);
+#ifdef PARAMSCALE_HOST_COMMANDS
   add_study_command(app, &action);
   add_report_command(app, &action);
   add_device_command(app, &action);
-  add_device_info_command(app, &action);
   add_explain_command(app, &action);
   add_peak_command(app, &action);
+#endif
 #ifdef PARAMSCALE_HAVE_TORCH
   add_train_command(app, &action);
   add_search_command(app, &action);

@@ -7,8 +7,9 @@
 // one process measures one model. Failures are Result values with one-line messages: bad_input for
 // a model the runtime cannot read or feed, failure for an inference error.
 //
-// One file per backend: ort_backend.cc (ONNX Runtime CPU EP), opencv_backend.cc (OpenCV DNN);
-// torch_backend.cc (libtorch) is built only with PARAMSCALE_RUNTIME_TORCH and registered below.
+// One file per backend: ort_backend.cc (ONNX Runtime CPU EP); opencv_backend.cc (OpenCV DNN) is
+// built only with PARAMSCALE_RUNTIME_OPENCV (not in the device build) and torch_backend.cc
+// (libtorch) only with PARAMSCALE_RUNTIME_TORCH; each is registered in backends.cc when built.
 #pragma once
 
 #include <cstdint>
@@ -63,7 +64,9 @@ Result<std::unique_ptr<Backend>> make_backend(const BackendOptions& options);
 
 // Per-backend factories (one file each).
 Result<std::unique_ptr<Backend>> make_ort_backend(const BackendOptions& options);
+#ifdef PARAMSCALE_RUNTIME_OPENCV
 Result<std::unique_ptr<Backend>> make_opencv_backend(const BackendOptions& options);
+#endif
 #ifdef PARAMSCALE_RUNTIME_TORCH
 Result<std::unique_ptr<Backend>> make_torch_backend(const BackendOptions& options);
 #endif

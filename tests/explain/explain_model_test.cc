@@ -47,7 +47,7 @@ TEST_P(ExplainModel, EveryConvolutionMatchedOnceAndTimesAddUp) {
     req.model = path;
     req.threads = 1;
     req.warmup_runs = 2;
-    req.runs = 5;
+    req.runs = 10;
     req.layers = explain::ir_layers(**net);
     const auto res = explain::explain_model(req);
     ASSERT_TRUE(res.ok()) << res.error().message;
@@ -64,10 +64,15 @@ TEST_P(ExplainModel, EveryConvolutionMatchedOnceAndTimesAddUp) {
       EXPECT_EQ(kernels, 1) << variants[v] << ": " << l.name;
     }
     // Every node's time is in one row once: in every run the nodes add up to no more than the
-    // run (2% for timer granularity), and over half of the run is in nodes (the rest is the
-    // executor between nodes; the stated tolerance for these small networks is 30%).
-    for (const auto& run : e.run_sums) EXPECT_LE(run.first, 1.02 * run.second) << variants[v];
-    EXPECT_GE(e.node_sum_us, 0.3 * e.run_median_us) << variants[v];
+    // run (2% for timer granularity). And the rows hold the run's work: in the least disturbed
+    // run (the machine may be busy; ctest runs tests side by side) the nodes make at least half
+    // of it, the rest being the executor between nodes — the stated tolerance.
+    double best = 0;
+    for (const auto& [nodes, run] : e.run_sums) {
+      EXPECT_LE(nodes, 1.02 * run) << variants[v];
+      best = std::max(best, nodes / run);
+    }
+    EXPECT_GE(best, 0.5) << variants[v];
     std::remove(res->trace_path.c_str());
   }
 }
