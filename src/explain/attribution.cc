@@ -242,3 +242,37 @@ nlohmann::json to_json(const Explanation& e) {
 }
 
 }  // namespace paramscale::explain
+
+namespace paramscale::explain {
+
+Result<Explanation> explanation_from_json(const nlohmann::json& j) {
+  try {
+    Explanation e;
+    e.runs = j.at("runs").get<int>();
+    e.run_median_us = j.at("run_median_us").get<double>();
+    e.node_sum_us = j.at("node_sum_us").get<double>();
+    e.unmatched_ir_convs = j.at("unmatched_ir_convs").get<std::vector<std::string>>();
+    for (const auto& r : j.at("layers")) {
+      LayerRow row;
+      row.layer = r.at("layer").get<std::string>();
+      row.runtime_added = r.at("runtime_added").get<bool>();
+      row.nodes = r.at("nodes").get<std::vector<std::string>>();
+      row.conv_nodes = r.value("conv_nodes", 0);
+      row.op = r.at("op").get<std::string>();
+      row.execution = r.at("execution").get<std::string>();
+      row.median_us = r.at("median_us").get<double>();
+      row.share = r.at("share").get<double>();
+      row.macs = r.at("macs").get<int64_t>();
+      row.bytes = r.at("bytes").get<int64_t>();
+      row.gflops = r.at("gflops").get<double>();
+      if (r.contains("peak_fraction") && r["peak_fraction"].is_number())
+        row.peak_fraction = r["peak_fraction"].get<double>();
+      e.rows.push_back(std::move(row));
+    }
+    return e;
+  } catch (const std::exception& ex) {
+    return bad_input(std::string("malformed explanation: ") + ex.what());
+  }
+}
+
+}  // namespace paramscale::explain

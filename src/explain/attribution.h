@@ -30,6 +30,7 @@
 
 #include "arch/network.h"
 #include "explain/profile.h"
+#include "util/result.h"
 
 namespace paramscale::explain {
 
@@ -81,5 +82,7 @@ std::vector<IrLayer> ir_layers(const arch::Network& net);
 int64_t node_macs(const NodeRun& node);
 
 nlohmann::json to_json(const Explanation& e);
+// The inverse of to_json (a study record keeps explanations as JSON); bad input on a wrong field.
+Result<Explanation> explanation_from_json(const nlohmann::json& j);
 
 }  // namespace paramscale::explain

@@ -2,8 +2,9 @@
 //
 // measure_peak() runs, through the same runtime the layers run on (ONNX Runtime, one fresh
 // session per microbenchmark):
-// - FP32: a dense 3x3 convolution (256 -> 256 channels, 56x56) and a 1024^3 matrix multiply; the
-//   attainable FP32 throughput is the faster of the two, in GFLOP/s (2 FLOP per MAC);
+// - FP32: dense 3x3 convolutions at four CNN-like shapes (64 channels at 56x56, 128 at 28x28, 256
+//   at 14x14 and at 56x56) and a 1024^3 matrix multiply; the attainable FP32 throughput is the
+//   fastest of them, in GFLOP/s (2 FLOP per MAC);
 // - INT8 where the CPU has dot-product instructions (x86 VNNI, aarch64 dotprod): the same
 //   convolution in QDQ form, which ONNX Runtime runs as QLinearConv, in GOP/s;
 // - memory bandwidth: a streaming copy of 256 MiB per repetition, split over the threads, in GB/s

@@ -76,8 +76,7 @@ Status write(const onnx::ModelProto& m, const std::string& path) {
 
 }  // namespace
 
-Result<MicroModel> write_conv_model(const std::string& path, bool int8) {
-  const int64_t c = 256, hw = 56;
+Result<MicroModel> write_conv_model(const std::string& path, bool int8, int64_t c, int64_t hw) {
   onnx::GraphProto* g = nullptr;
   onnx::ModelProto m = model_shell(&g);
   value_info(g->add_input(), "input", {1, c, hw, hw});

@@ -16,8 +16,9 @@ struct MicroModel {
   int64_t macs = 0;
 };
 
-// A 3x3, 256->256 channel convolution on 56x56 (1.85 GMAC); int8: in QDQ form.
-Result<MicroModel> write_conv_model(const std::string& path, bool int8);
+// A 3x3 convolution, c -> c channels on hw x hw; int8: in QDQ form.
+Result<MicroModel> write_conv_model(const std::string& path, bool int8, int64_t c = 256,
+                                    int64_t hw = 56);
 // A 1024 x 1024 by 1024 x 1024 matrix multiply (1.07 GMAC).
 Result<MicroModel> write_matmul_model(const std::string& path);
 

@@ -102,6 +102,7 @@ Metrics compute_metrics(const std::vector<nlohmann::json>& records) {
     if (r.contains("bench") && r["bench"].is_object())
       if (const auto f = number(r["bench"], "layout", "nchwc_fraction")) p.nchwc_fraction = *f;
     p.widths = r.value("widths", std::vector<int>{});
+    if (r.contains("explain") && r["explain"].is_object()) p.explain = r["explain"];
     const auto params = number(r, "analysis", "params");
     const auto median = number(r, "latency_ms", "median");
     const auto memory = number(r, "memory", "runtime_bytes");

@@ -34,6 +34,7 @@ struct Point {
   std::optional<double> final_accuracy;
   double latency_median_ms = 0, latency_p90_ms = 0;
   double runtime_memory_bytes = 0;
+  nlohmann::json explain;  // the record's measured per-layer explanation, or null
 
   double runtime_memory_mb() const { return runtime_memory_bytes / 1e6; }
   double memory_per_param() const { return runtime_memory_bytes / params; }

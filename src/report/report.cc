@@ -10,6 +10,7 @@
 #include "arch/families.h"
 #include "report/document.h"
 #include "report/environment.h"
+#include "report/layers.h"
 #include "report/metrics.h"
 #include "report/plots.h"
 #include "report/provenance.h"
@@ -270,6 +271,7 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
   family_sections(doc, m);
   std::vector<std::string> plot_problems;
   plot_sections(doc, m, out_dir, plot_problems);
+  layer_sections(doc, m, out_dir, plot_problems);
   sum.problems.insert(sum.problems.end(), plot_problems.begin(), plot_problems.end());
   provenance_section(doc, dirs);
   environment_section(doc, records);

@@ -64,9 +64,9 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
     c = *p;
   }
   static const std::vector<std::string> known = {
-      "preset",   "name",    "dataset",    "models", "methods", "budgets",
-      "runtimes", "threads", "opt_levels", "seeds",  "fits",    "count",
-      "train",    "search",  "bench",      "aligns", "devices", "devices_file"};
+      "preset",  "name",       "dataset", "models",       "methods", "budgets", "runtimes",
+      "threads", "opt_levels", "seeds",   "fits",         "count",   "train",   "search",
+      "bench",   "aligns",     "devices", "devices_file", "explain"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(known.begin(), known.end(), it.key()) == known.end())
       return bad_input("unknown config field '" + it.key() + "'");
@@ -103,6 +103,14 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
       return bad_input(
           "config 'search' needs subset >= 0, batch_size >= 2, warmup >= 0, "
           "0 <= prune_fraction < 1, frequency >= 1, iterations >= 1");
+  }
+  if (j.contains("explain")) {
+    const auto& x = j["explain"];
+    if (!x.is_object()) return bad_input("config field 'explain' must be an object");
+    for (Status s : {take(x, "enabled", c.explain.enabled), take(x, "runs", c.explain.runs)})
+      if (!s.ok()) return s.error();
+    if (c.explain.runs < 3 || c.explain.runs > 10000)
+      return bad_input("config 'explain' needs runs between 3 and 10000");
   }
   if (j.contains("bench")) {
     const auto& b = j["bench"];
@@ -185,6 +193,9 @@ nlohmann::json to_json(const StudyConfig& c) {
   // Written only when used, so studies saved before devices existed still match on --resume.
   if (c.devices != std::vector<std::string>{"local"}) j["devices"] = c.devices;
   if (!c.devices_file.empty()) j["devices_file"] = c.devices_file;
+  // Written only when not the default, for the same reason.
+  if (!c.explain.enabled || c.explain.runs != ExplainSettings{}.runs)
+    j["explain"] = {{"enabled", c.explain.enabled}, {"runs", c.explain.runs}};
   return j;
 }
 

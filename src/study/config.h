@@ -46,6 +46,13 @@ struct BenchSettings {
   int batch = 1;
 };
 
+// The measured per-layer explanation (paramscale explain) of the cells that show it best: ONNX
+// Runtime on this machine, optimisation level "all", the largest thread count of the study.
+struct ExplainSettings {
+  bool enabled = true;
+  int runs = 20;  // profiled runs per cell
+};
+
 struct StudyConfig {
   std::string name = "custom";
   std::string dataset = "fashion-mnist";
@@ -69,6 +76,7 @@ struct StudyConfig {
   TrainSettings train;
   SearchSettings search;
   BenchSettings bench;
+  ExplainSettings explain;
 };
 
 const std::vector<std::string>& preset_names();

@@ -65,7 +65,8 @@ int measured_threads(const nlohmann::json& bench) {
 
 Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
                                    const std::vector<int>& widths, const nlohmann::json& train,
-                                   const nlohmann::json& bench_file) {
+                                   const nlohmann::json& bench_file,
+                                   const nlohmann::json& explain) {
   auto family = arch::family_from_name(cell.model);
   if (!family.ok()) return family.error();
   auto dataset = arch::dataset_preset(config.dataset);
@@ -98,7 +99,7 @@ Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
   if (!train.is_null())
     accuracy = {{"final_test", train.value("final_test_accuracy", nlohmann::json())},
                 {"best_test", train.value("best_test_accuracy", nlohmann::json())}};
-  return nlohmann::json{
+  nlohmann::json record{
       {"schema_version", kRecordSchemaVersion},
       {"key", cell.key()},
       {"cell",
@@ -132,6 +133,15 @@ Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
                                                            {"reasons", nlohmann::json::array()}})},
       {"train", train},
       {"bench", *bench}};
+  if (explain.is_object() && explain.contains("models") && explain["models"].is_array() &&
+      !explain["models"].empty() && explain["models"][0].is_object()) {
+    const nlohmann::json& m = explain["models"][0];
+    record["explain"] = {{"explanation", m.value("explanation", nlohmann::json())},
+                         {"profiling_overhead", m.value("profiling_overhead", nlohmann::json())},
+                         {"peak", explain.value("peak", nlohmann::json())},
+                         {"threads", explain.value("threads", nlohmann::json())}};
+  }
+  return record;
 }
 
 }  // namespace paramscale::study

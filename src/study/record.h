@@ -6,7 +6,8 @@
 //    accuracy{final_test,best_test} | null (not trained),
 //    latency_ms{min,mean,median,p90,p95,p99,max,stddev,runs}, memory{runtime_bytes (peak during
 //    inference minus baseline), the bench stages...},
-//    environment{...}, train (the run's summary.json) | null, bench (the raw bench record)}
+//    environment{...}, train (the run's summary.json) | null, bench (the raw bench record),
+//    explain{explanation, profiling_overhead, peak} (only where the study explained the cell)}
 // Everything in it is computed (analysis) or copied from a measurement (train, bench).
 #pragma once
 
@@ -19,10 +20,12 @@
 
 namespace paramscale::study {
 
+// `explain`: the cell's `paramscale explain --json` output, or null; the record keeps its first
+// model's explanation (per-layer rows), profiling overhead and the machine's peak.
 Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
                                    const std::vector<int>& widths,
-                                   const nlohmann::json& train_summary,
-                                   const nlohmann::json& bench);
+                                   const nlohmann::json& train_summary, const nlohmann::json& bench,
+                                   const nlohmann::json& explain = nullptr);
 
 // The one measurement record in a bench --json file (its first result; a failed one is an Error).
 Result<nlohmann::json> bench_result(const nlohmann::json& bench_file);

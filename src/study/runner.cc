@@ -294,6 +294,18 @@ std::vector<std::string> bench_args(const Context& ctx, const Cell& cell, const 
   return args;
 }
 
+// The cells whose per-layer explanation the study measures (ExplainSettings): ONNX Runtime here,
+// optimisation "all", the study's largest thread count.
+bool explains(const Context& ctx, const Cell& cell) {
+  if (!ctx.config.explain.enabled || cell.runtime != "ort" || cell.device != device::kLocal ||
+      cell.opt_level != "all")
+    return false;
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  int most = 0;
+  for (int t : ctx.config.threads) most = std::max(most, t > 0 ? t : cores);
+  return cell.threads == most;
+}
+
 Status measure_cell(const Context& ctx, const Cell& cell, Models& models) {
   auto [widths, onnx] = models.wait(cell.model_key());
   if (!widths.ok()) return widths.error();
@@ -305,6 +317,21 @@ Status measure_cell(const Context& ctx, const Cell& cell, Models& models) {
         !s.ok())
       return s;
   }
+  const std::string explain_json = ctx.dir + "/cells/" + cell.key() + ".explain.json";
+  nlohmann::json explained = nullptr;
+  if (explains(ctx, cell)) {
+    if (!exists(explain_json)) {
+      FileLock lock(machine_lock(ctx), /*wait=*/true);  // it measures: nothing else may run
+      if (Status s = stage(ctx, cell.key(), "explain",
+                           {"explain", *onnx, "--threads", std::to_string(cell.threads), "--runs",
+                            std::to_string(ctx.config.explain.runs), "--json", explain_json});
+          !s.ok())
+        return s;
+    }
+    auto e = read_json(explain_json);
+    if (!e.ok()) return e.error();
+    explained = *e;
+  }
   auto bench = read_json(bench_json);
   if (!bench.ok()) return bench.error();
   nlohmann::json train = nullptr;
@@ -314,7 +341,7 @@ Status measure_cell(const Context& ctx, const Cell& cell, Models& models) {
     if (!t.ok()) return t.error();
     train = *t;
   }
-  auto record = make_record(ctx.config, cell, *widths, train, *bench);
+  auto record = make_record(ctx.config, cell, *widths, train, *bench, explained);
   if (!record.ok()) return record.error();
   if (Status s = ctx.store.write_record(cell.key(), *record); !s.ok()) return s;
   return ctx.store.index(*record);

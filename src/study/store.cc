@@ -36,8 +36,9 @@ LoadedRecords Store::load() const {
       const auto ends = [&n](const std::string& s) {
         return n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0;
       };
-      // <key>.bench.json beside each record is the raw bench output the record was made from.
-      if (ends(".json") && !ends(".bench.json")) names.push_back(n);
+      // <key>.bench.json and <key>.explain.json beside a record are the raw stage outputs it was
+      // made from.
+      if (ends(".json") && !ends(".bench.json") && !ends(".explain.json")) names.push_back(n);
     }
     ::closedir(d);
   }

@@ -41,6 +41,7 @@ case "$cmd" in
     # bench --json's real shape: an array of records, memory in stages.
     echo '[{"latency_ms":{"median":1.5,"p90":2},"memory":{"baseline":{"vm_rss":1000000},"peak_inference_rss":3000000},"environment":{"cpu":"fake"}}]' > "$json.tmp"
     mv "$json.tmp" "$json";;
+  explain) echo '{"threads":2,"models":[{"explanation":{"layers":[]}}]}' > "$json.tmp" && mv "$json.tmp" "$json";;
   *) exit 3;;
 esac
 )";
@@ -79,6 +80,7 @@ struct FakeStudy {
     for (const auto& e : fs::directory_iterator(root / "study" / "cells"))
       if (e.path().string().size() > 5 &&
           e.path().string().find(".bench.json") == std::string::npos &&
+          e.path().string().find(".explain.json") == std::string::npos &&
           e.path().extension() == ".json")
         ++n;
     return n;
