@@ -1,4 +1,4 @@
-// runtime/measure: the measurement protocol of DESIGN.md for one model on one backend.
+// runtime/measure: the measurement protocol (docs/ARCHITECTURE.md) for one model on one backend.
 //
 // measure() runs in the calling process: baseline memory → runtime init → session creation →
 // warm-up (at least `warmup_runs` runs AND `warmup_ms` ms) → VmHWM reset → timed runs (at least
