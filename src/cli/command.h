@@ -50,6 +50,8 @@ void add_device_command(CLI::App& app, Action* action);
 void add_device_info_command(CLI::App& app, Action* action);
 void add_explain_command(CLI::App& app, Action* action);
 void add_peak_command(CLI::App& app, Action* action);
+void add_recommend_command(CLI::App& app, Action* action);
+void add_size_command(CLI::App& app, Action* action);
 // Commands that need libtorch (built when PARAMSCALE_WITH_TORCH is on).
 void add_train_command(CLI::App& app, Action* action);
 void add_search_command(CLI::App& app, Action* action);

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   add_device_command(app, &action);
   add_explain_command(app, &action);
   add_peak_command(app, &action);
+  add_recommend_command(app, &action);
+  add_size_command(app, &action);
 #endif
 #ifdef PARAMSCALE_HAVE_TORCH
   add_train_command(app, &action);

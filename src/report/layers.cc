@@ -112,7 +112,8 @@ void layer_sections(Document& doc, const Metrics& m, const std::string& out_dir,
     add_plot(doc, out_dir, "layer_time_" + id + ".svg",
              "Time per layer, " + c.model + " at " + c.budget, draw_stacked_svg(stacked(c, *u, *n)),
              problems);
-    PlotExtras ceilings{true, {}};
+    PlotExtras ceilings;
+    ceilings.logy = true;
     const nlohmann::json peak = c.uniform.explain.value("peak", nlohmann::json());
     if (peak.is_object() && peak.value("fp32_gflops", 0.0) > 0 &&
         peak.value("bandwidth_gbs", 0.0) > 0) {

@@ -54,12 +54,13 @@ Point average(const std::vector<Point>& ps) {
   Point m = ps.front();
   const double n = static_cast<double>(ps.size());
   m.seeds = static_cast<int>(ps.size());
-  m.latency_median_ms = m.latency_p90_ms = m.runtime_memory_bytes = 0;
+  m.latency_median_ms = m.latency_p90_ms = m.latency_p99_ms = m.runtime_memory_bytes = 0;
   double acc = 0, fin = 0;
   bool all_acc = true, all_fin = true;
   for (const Point& p : ps) {
     m.latency_median_ms += p.latency_median_ms / n;
     m.latency_p90_ms += p.latency_p90_ms / n;
+    m.latency_p99_ms += p.latency_p99_ms / n;
     m.runtime_memory_bytes += p.runtime_memory_bytes / n;
     all_acc = all_acc && p.accuracy.has_value();
     all_fin = all_fin && p.final_accuracy.has_value();
@@ -116,6 +117,7 @@ Metrics compute_metrics(const std::vector<nlohmann::json>& records) {
     p.peak_activation_bytes = number(r, "analysis", "peak_activation_bytes").value_or(0);
     p.latency_median_ms = *median;
     p.latency_p90_ms = number(r, "latency_ms", "p90").value_or(0);
+    p.latency_p99_ms = number(r, "latency_ms", "p99").value_or(0);
     p.runtime_memory_bytes = *memory;
     if (r.contains("accuracy") && r["accuracy"].is_object()) {
       // Summaries store accuracy as a fraction or a percentage; report percent.

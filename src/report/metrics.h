@@ -32,7 +32,7 @@ struct Point {
   double params = 0, macs = 0, peak_activation_bytes = 0;
   std::optional<double> accuracy;  // best-epoch test accuracy, %
   std::optional<double> final_accuracy;
-  double latency_median_ms = 0, latency_p90_ms = 0;
+  double latency_median_ms = 0, latency_p90_ms = 0, latency_p99_ms = 0;
   double runtime_memory_bytes = 0;
   nlohmann::json explain;  // the record's measured per-layer explanation, or null
 

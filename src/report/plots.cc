@@ -60,6 +60,10 @@ Result<std::string> draw_svg(const PlotSpec& spec, const PlotExtras& extras) {
   gp << header(spec.title, spec.xlabel, spec.ylabel);
   if (spec.logx) gp << "set logscale x\n";
   if (extras.logy) gp << "set logscale y\n";
+  for (const auto& [label, x] : extras.vlines)
+    gp << "set arrow from " << x << ", graph 0 to " << x
+       << ", graph 1 nohead lw 2 dt 3 lc rgb 'red'\nset label " << quoted(label) << " at " << x
+       << ", graph 0.95 left offset 0.5,0 textcolor rgb 'red'\n";
   for (size_t i = 0; i < spec.series.size(); ++i) {
     gp << "$d" << i << " << EOD\n";
     for (const auto& [x, y] : spec.series[i].xy) gp << x << " " << y << "\n";

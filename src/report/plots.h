@@ -29,6 +29,7 @@ struct PlotSpec {
 struct PlotExtras {
   bool logy = false;
   std::vector<Curve> curves;
+  std::vector<std::pair<std::string, double>> vlines;  // (label, x): limits drawn across the plot
 };
 
 // The SVG element (from "<svg"), or an Error naming why gnuplot could not draw it.

@@ -12,6 +12,7 @@
 #include "report/environment.h"
 #include "report/layers.h"
 #include "report/metrics.h"
+#include "report/pareto.h"
 #include "report/plots.h"
 #include "report/provenance.h"
 #include "study/store.h"
@@ -238,8 +239,8 @@ void plot_sections(Document& doc, const Metrics& m, const std::string& out_dir,
 }
 }  // namespace
 
-Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
-                                   const std::string& out_dir) {
+Result<ReportSummary> write_report(const std::vector<std::string>& dirs, const std::string& out_dir,
+                                   const ReportOptions& options) {
   std::vector<nlohmann::json> records;
   ReportSummary sum;
   for (const std::string& d : dirs) {
@@ -272,6 +273,7 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
   std::vector<std::string> plot_problems;
   plot_sections(doc, m, out_dir, plot_problems);
   layer_sections(doc, m, out_dir, plot_problems);
+  pareto_sections(doc, m, {options.max_latency_ms, options.max_memory_mb}, out_dir, plot_problems);
   sum.problems.insert(sum.problems.end(), plot_problems.begin(), plot_problems.end());
   provenance_section(doc, dirs);
   environment_section(doc, records);
