@@ -23,6 +23,7 @@ struct StudyArgs {
   std::string devices_file;       // overriding the config's "devices_file"
   int jobs = 1;
   bool resume = false;
+  bool rerun_throttled = false;
   bool no_report = false;
 };
 
@@ -54,7 +55,8 @@ int run_study_cmd(const StudyArgs& a) {
     if (old != study::to_json(config))
       fail_usage(a.out + " holds a study with a different config; use another -o directory");
   }
-  const study::RunSummary s = unwrap(study::run_study(config, a.out, {a.jobs, ""}));
+  const study::RunSummary s =
+      unwrap(study::run_study(config, a.out, {a.jobs, a.rerun_throttled, ""}));
   std::cerr << "study: " << s.finished << " cells finished, " << s.skipped
             << " skipped (done before), " << s.failed << " failed, " << s.unfit
             << " left out (no NeuralScale fit), of " << s.cells << "\n";
@@ -88,6 +90,8 @@ void add_study_command(CLI::App& app, Action* action) {
   cmd->add_option("--devices", a->devices_file,
                   "devices file (default: " + device::default_devices_path() + ")");
   cmd->add_flag("--resume", a->resume, "continue the study already in the directory");
+  cmd->add_flag("--rerun-throttled", a->rerun_throttled,
+                "with --resume: measure again the cells whose board throttled during measuring");
   cmd->add_flag("--no-report", a->no_report, "do not write the report at the end");
   cmd->callback([a, action] {
     if (a->preset.empty() && a->config.empty())

@@ -412,6 +412,24 @@ void measure_on_device(const Context& ctx, const std::string& device,
 
 }  // namespace
 
+// Removes the record (and raw bench output) of every cell measured on a board that throttled, so
+// the run below measures it again; the index is rebuilt afterwards as always.
+void forget_throttled(const Context& ctx, const std::vector<Cell>& cells) {
+  int n = 0;
+  for (const Cell& c : cells) {
+    auto r = read_json(ctx.store.record_path(c.key()));
+    if (!r.ok() || !r->is_object()) continue;
+    const nlohmann::json& b = r->value("bench", nlohmann::json::object());
+    if (!b.is_object() || !b.contains("board") || !b["board"].is_object() ||
+        !b["board"].value("throttling", nlohmann::json::object()).value("throttled", false))
+      continue;
+    std::remove((ctx.dir + "/cells/" + c.key() + ".bench.json").c_str());
+    std::remove(ctx.store.record_path(c.key()).c_str());
+    ++n;
+  }
+  std::cerr << "study: " << n << " cell(s) measured on a throttled board will be measured again\n";
+}
+
 Status check_devices(const StudyConfig& config, const std::string& devices_file) {
   std::vector<device::Device> known;
   bool loaded = false;
@@ -447,6 +465,7 @@ Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
 
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const std::vector<Cell> cells = expand(config, static_cast<int>(cores));
+  if (opts.rerun_throttled) forget_throttled(ctx, cells);
   RunSummary sum;
   sum.cells = static_cast<int>(cells.size());
   ctx.fits = config.fits;

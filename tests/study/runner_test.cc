@@ -231,3 +231,37 @@ TEST(StudyRunner, AlignmentIsADimensionWithItsOwnModels) {
       (s.root / "study/models/vgg11.uniform.params-0.5.a8.s0.widths.json").string()));
   for (int w : aligned["widths"].get<std::vector<int>>()) EXPECT_EQ(w % 8, 0) << w;
 }
+
+// A cell measured while the board throttled is measured again with --rerun-throttled; cells
+// measured cleanly are not.
+TEST(StudyRunner, RerunThrottledMeasuresOnlyThrottledCellsAgain) {
+  FakeStudy s;
+  ASSERT_EQ(run_command(s.study_command("")).exit_code, 0);
+  const fs::path cells = s.root / "study" / "cells";
+  std::string throttled_key;
+  for (const auto& e : fs::directory_iterator(cells)) {
+    const std::string name = e.path().filename().string();
+    if (name.find(".bench.json") != std::string::npos ||
+        name.find(".explain.json") != std::string::npos)
+      continue;
+    std::ifstream in(e.path());
+    nlohmann::json rec = nlohmann::json::parse(in);
+    rec["bench"]["board"] = {{"throttling", {{"throttled", true}, {"method", "vcgencmd"}}}};
+    std::ofstream(e.path()) << rec.dump();
+    throttled_key = name.substr(0, name.size() - 5);
+    break;
+  }
+  ASSERT_FALSE(throttled_key.empty());
+  const auto r = run_command(s.study_command("--resume --rerun-throttled"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("1 cell(s) measured on a throttled board"), std::string::npos) << r.err;
+  int twice = 0;
+  for (const auto& [json_path, n] : s.bench_runs()) {
+    const bool is_it = json_path.find(throttled_key + ".bench.json") != std::string::npos;
+    EXPECT_EQ(n, is_it ? 2 : 1) << json_path;
+    twice += is_it;
+  }
+  EXPECT_EQ(twice, 1);
+  EXPECT_EQ(s.records(), kCells);
+  EXPECT_EQ(s.indexed(), kCells);
+}
