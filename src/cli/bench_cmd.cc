@@ -35,7 +35,7 @@ using nlohmann::json;
 
 struct BenchArgs {
   std::vector<std::string> models;
-  std::string runtimes = "ort", threads, batches = "1", opt_levels = "all", arenas = "on",
+  std::string runtimes = "ort", threads, batches, opt_levels = "all", arenas = "on",
               mem_patterns = "on";
   int warmup_runs = 10, min_runs = 30;
   // 5 s of timed runs: consecutive runs then agree within 5% here (bench/README.md); 1 s did not.
@@ -116,6 +116,18 @@ std::map<std::string, device::Device> resolve_devices(const BenchArgs& a,
   return out;
 }
 
+// Without --batch, a model with a fixed batch dimension runs that batch (as onnxruntime_perf_test
+// and trtexec do); a dynamic batch, a run directory or an unreadable file runs 1 (the
+// measurement then reports any problem with the file).
+std::vector<int> default_batch(const std::string& model) {
+  if (rt::is_run_dir(model)) return {1};
+  auto info = rt::read_model_info(model);
+  if (info.ok() && !info->input_shape.empty() && info->input_shape[0] > 0 &&
+      info->input_shape[0] <= (1 << 16))
+    return {static_cast<int>(info->input_shape[0])};
+  return {1};
+}
+
 std::vector<BenchCell> plan(const BenchArgs& a) {
   const auto runtimes = split_list(a.runtimes, "--runtime", rt::known_runtimes());
   const auto devices = split_list(a.devices, "--device", {});
@@ -124,7 +136,8 @@ std::vector<BenchCell> plan(const BenchArgs& a) {
   for (const auto& t : split_list(a.threads.empty() ? "all" : a.threads, "--threads", {}))
     threads.push_back(t == "all" ? 0 : unwrap(parse_int_list(t, "--threads")).front());
   if (!(a.timeout > 0)) fail_usage("--timeout must be a positive number of seconds");
-  const auto batches = unwrap(parse_int_list(a.batches, "--batch"));
+  const auto given_batches =
+      a.batches.empty() ? std::vector<int>{} : unwrap(parse_int_list(a.batches, "--batch"));
   const auto levels =
       split_list(a.opt_levels, "--opt-level", {"disable", "basic", "extended", "all"});
   const auto arenas = split_list(a.arenas, "--arena", {"on", "off"});
@@ -146,7 +159,8 @@ std::vector<BenchCell> plan(const BenchArgs& a) {
   resolve_devices(a, devices, runtimes);
   std::vector<BenchCell> cells;
   for (const auto& dev : devices)
-    for (const auto& m : a.models)
+    for (const auto& m : a.models) {
+      const std::vector<int> batches = given_batches.empty() ? default_batch(m) : given_batches;
       for (const auto& r : runtimes)
         for (int t : threads)
           for (int b : batches)
@@ -163,6 +177,7 @@ std::vector<BenchCell> plan(const BenchArgs& a) {
                   c.protocol.batch = b;
                   cells.push_back({c, dev});
                 }
+    }
   return cells;
 }
 
@@ -293,17 +308,10 @@ int run_bench(const BenchArgs& a) {
     Table table(header);
     for (size_t i = 0; i < records.size(); ++i)
       table.add(row(records[i], record_names[i], any_device));
-    if (a.output == "md") {
+    if (a.output == "md")
       table.print(std::cout);
-    } else {
-      for (size_t c = 0; c < header.size(); ++c) std::cout << (c ? "," : "") << header[c];
-      std::cout << '\n';
-      for (size_t i = 0; i < records.size(); ++i) {
-        const auto cols = row(records[i], record_names[i], any_device);
-        for (size_t c = 0; c < cols.size(); ++c) std::cout << (c ? "," : "") << cols[c];
-        std::cout << '\n';
-      }
-    }
+    else
+      table.print_csv(std::cout);
   }
   return exit_code;
 }
@@ -324,7 +332,8 @@ void add_bench_command(CLI::App& app, Action* action) {
                   "Intra-op threads, comma list; 'all' = every core of the machine measuring "
                   "(default: all, " +
                       std::to_string(resolve_threads(0)) + " here)");
-  cmd->add_option("--batch", a->batches, "Batch sizes, comma list")->capture_default_str();
+  cmd->add_option("--batch", a->batches,
+                  "Batch sizes, comma list (default: the model's fixed batch, else 1)");
   cmd->add_option("--opt-level", a->opt_levels,
                   "ORT graph optimisation: disable,basic,extended,all")
       ->capture_default_str();

@@ -16,6 +16,7 @@
 #include "report/plots.h"
 #include "report/provenance.h"
 #include "study/store.h"
+#include "util/csv.h"
 
 namespace paramscale::report {
 
@@ -316,13 +317,12 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs, const s
                            {"accuracy_per_mb", jopt(p.accuracy_per_mb())},
                            {"bytes_per_param", p.memory_per_param()},
                            {"accuracy_per_ms", jopt(p.accuracy_per_ms())}});
-    csv += p.device + "," + p.model + "," + p.method + "," + p.budget + "," + p.runtime + "," +
-           std::to_string(p.threads) + "," + p.opt_level + "," + std::to_string(p.seeds) + "," +
-           num(p.params, 0) + "," + num(p.macs, 0) + "," + num(p.peak_activation_bytes, 0) + "," +
-           copt(p.accuracy) + "," + copt(p.final_accuracy) + "," + num(p.latency_median_ms, 6) +
-           "," + num(p.latency_p90_ms, 6) + "," + num(p.runtime_memory_bytes, 0) + "," +
-           copt(p.accuracy_per_mb()) + "," + num(p.memory_per_param(), 6) + "," +
-           copt(p.accuracy_per_ms()) + "\n";
+    csv += csv_line({p.device, p.model, p.method, p.budget, p.runtime, std::to_string(p.threads),
+                     p.opt_level, std::to_string(p.seeds), num(p.params, 0), num(p.macs, 0),
+                     num(p.peak_activation_bytes, 0), copt(p.accuracy), copt(p.final_accuracy),
+                     num(p.latency_median_ms, 6), num(p.latency_p90_ms, 6),
+                     num(p.runtime_memory_bytes, 0), copt(p.accuracy_per_mb()),
+                     num(p.memory_per_param(), 6), copt(p.accuracy_per_ms())});
   }
   for (const Comparison& c : m.comparisons)
     j["comparisons"].push_back({{"device", c.device},

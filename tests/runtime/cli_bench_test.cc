@@ -131,3 +131,13 @@ INSTANTIATE_TEST_SUITE_P(
                       BadInput{kModel + " --batch 2 --threads 1,2 --in-process",
                                "--in-process measures one cell per process"}),
     [](const ::testing::TestParamInfo<BadInput>& p) { return "case" + std::to_string(p.index); });
+
+// Without --batch, a model with a fixed batch dimension runs that batch; --batch overrides.
+TEST(CliBench, FixedBatchIsTheDefault) {
+  const std::string model =
+      "/usr/share/libonnx-testdata/data/pytorch-converted/test_Conv2d/model.onnx";
+  auto r = paramscale::test::run_paramscale(
+      "bench " + model + " --threads 1 --min-seconds 0 --min-runs 3 --output json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)[0]["request"]["protocol"]["batch"], 2);
+}
