@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -37,10 +38,9 @@ struct BenchArgs {
   std::vector<std::string> models;
   std::string runtimes = "ort", threads, batches, opt_levels = "all", arenas = "on",
               mem_patterns = "on";
-  int warmup_runs = 10, min_runs = 30;
+  rt::Protocol protocol;  // warm-up, stopping rule, seed: runtime/measure.h's defaults
   // 5 s of timed runs: consecutive runs then agree within 5% here (bench/README.md); 1 s did not.
-  double warmup_ms = 500, min_seconds = 5.0, timeout = 600;
-  uint64_t seed = 42;
+  double timeout = 600;
   bool no_layout = false, progress = false, in_process = false;
   std::string json_path, output = "md";
   std::string devices = device::kLocal;  // comma list: "local" and names from the devices file
@@ -143,17 +143,18 @@ std::vector<BenchCell> plan(const BenchArgs& a) {
   const auto arenas = split_list(a.arenas, "--arena", {"on", "off"});
   const auto patterns = split_list(a.mem_patterns, "--mem-pattern", {"on", "off"});
   rt::Protocol p;
-  p.warmup_runs = a.warmup_runs;
-  p.warmup_ms = a.warmup_ms;
-  p.min_runs = a.min_runs;
-  p.min_seconds = a.min_seconds;
-  p.seed = a.seed;
+  p = a.protocol;
   p.layout = !a.no_layout;
-  if (a.warmup_runs < 0) fail_usage("--warmup-runs must be >= 0");
-  if (!(a.warmup_ms >= 0)) fail_usage("--warmup-ms must be >= 0");
-  if (a.min_runs < 1)
-    fail_usage("--min-runs must be at least 1, got " + std::to_string(a.min_runs));
-  if (!(a.min_seconds >= 0)) fail_usage("--min-seconds must be >= 0");
+  // The flags by name first (what the user typed), then the protocol's own checks.
+  if (p.warmup_runs < 0) fail_usage("--warmup-runs must be >= 0");
+  if (!(p.warmup_ms >= 0)) fail_usage("--warmup-ms must be >= 0");
+  if (p.min_runs < 1)
+    fail_usage("--min-runs must be at least 1, got " + std::to_string(p.min_runs));
+  if (!(p.min_seconds >= 0)) fail_usage("--min-seconds must be >= 0");
+  if (!(p.target_ci >= 0 && p.target_ci < 1)) fail_usage("--target-ci must be in [0, 1)");
+  if (!(p.max_seconds >= 0) || !std::isfinite(p.max_seconds))
+    fail_usage("--max-seconds must be >= 0");
+  unwrap(rt::check_protocol(p));
   if (a.retry_throttled < 0 || a.retry_throttled > 100)
     fail_usage("--retry-throttled must be 0..100");
   resolve_devices(a, devices, runtimes);
@@ -207,6 +208,14 @@ std::string latency_text(const json& r, const char* stat) {
   return fixed(r["latency_ms"][stat].get<double>(), 4);
 }
 
+// The median's 95% interval as +-% of it; "(cap)" when the time cap stopped the runs first.
+std::string interval_text(const json& r) {
+  const json& l = r["latency_ms"];
+  if (!l.contains("median_ci95_relative")) return "-";
+  return fixed(100.0 * l["median_ci95_relative"].get<double>(), 2) + "%" +
+         (l.value("converged", true) ? "" : " (cap)");
+}
+
 std::vector<std::string> row(const json& r, const std::string& name, bool with_device) {
   const json& o = r["request"]["backend"];
   const bool ort = o["runtime"] == "ort";
@@ -224,6 +233,7 @@ std::vector<std::string> row(const json& r, const std::string& name, bool with_d
                                    ort ? o["opt_level"].get<std::string>() : "-",
                                    ort ? (o["arena"].get<bool>() ? "on" : "off") : "-",
                                    latency_text(r, "median"),
+                                   interval_text(r),
                                    latency_text(r, "p90"),
                                    fixed(100.0 * l["cv"].get<double>(), 1) + "%",
                                    std::to_string(l["runs"].get<size_t>()),
@@ -275,6 +285,11 @@ int run_bench(const BenchArgs& a) {
                 << (*r)["board"]["throttling"].value("detail", "") << "); measuring again\n";
       r = targets.measure(cell.request, cell.device);
     }
+    if (r.ok() && !(*r)["latency_ms"].value("converged", true))
+      std::cerr << "bench: [" << describe(cell) << "] the median's 95% interval is still +-"
+                << fixed(100.0 * (*r)["latency_ms"]["median_ci95_relative"].get<double>(), 2)
+                << "% after the " << fixed(c.protocol.max_seconds, 0)
+                << " s cap (a noisy machine?); the record says it did not converge\n";
     if (r.ok() && !(*r)["validity"].value("timings_valid", true))
       std::cerr << "bench: [" << describe(cell)
                 << "] timings not valid: " << (*r)["validity"]["reasons"][0].get<std::string>()
@@ -301,9 +316,9 @@ int run_bench(const BenchArgs& a) {
   } else if (a.output == "jsonl") {
     for (const auto& r : records) std::cout << r.dump() << '\n';
   } else {
-    std::vector<std::string> header = {"model", "runtime", "threads",    "batch",
-                                       "opt",   "arena",   "median ms",  "p90 ms",
-                                       "cv",    "runs",    "runtime MB", "nchwc convs"};
+    std::vector<std::string> header = {"model", "runtime",    "threads",    "batch",  "opt",
+                                       "arena", "median ms",  "±95%",       "p90 ms", "cv",
+                                       "runs",  "runtime MB", "nchwc convs"};
     if (any_device) header.insert(header.begin(), "device");
     Table table(header);
     for (size_t i = 0; i < records.size(); ++i)
@@ -340,15 +355,22 @@ void add_bench_command(CLI::App& app, Action* action) {
   cmd->add_option("--arena", a->arenas, "ORT CPU memory arena: on,off")->capture_default_str();
   cmd->add_option("--mem-pattern", a->mem_patterns, "ORT memory pattern: on,off")
       ->capture_default_str();
-  cmd->add_option("--warmup-runs", a->warmup_runs, "Warm-up: at least this many runs")
+  cmd->add_option("--warmup-runs", a->protocol.warmup_runs, "Warm-up: at least this many runs")
       ->capture_default_str();
-  cmd->add_option("--warmup-ms", a->warmup_ms, "Warm-up: at least this many ms")
+  cmd->add_option("--warmup-ms", a->protocol.warmup_ms, "Warm-up: at least this many ms")
       ->capture_default_str();
-  cmd->add_option("--min-runs", a->min_runs, "Timed: at least this many runs")
+  cmd->add_option("--min-runs", a->protocol.min_runs, "Timed: at least this many runs")
       ->capture_default_str();
-  cmd->add_option("--min-seconds", a->min_seconds, "Timed: at least this many seconds")
+  cmd->add_option("--min-seconds", a->protocol.min_seconds, "Timed: at least this many seconds")
       ->capture_default_str();
-  cmd->add_option("--seed", a->seed, "Seed of the random input")->capture_default_str();
+  cmd->add_option("--target-ci", a->protocol.target_ci,
+                  "Timed: on until the median's 95% interval is within +-this fraction of it "
+                  "(0: off)")
+      ->capture_default_str();
+  cmd->add_option("--max-seconds", a->protocol.max_seconds,
+                  "Timed: stop here even if the interval is wider (the record says not converged)")
+      ->capture_default_str();
+  cmd->add_option("--seed", a->protocol.seed, "Seed of the random input")->capture_default_str();
   cmd->add_option(
          "--timeout", a->timeout,
          "Kill a measurement still running after this many seconds (it fails, the rest go on)")

@@ -16,9 +16,9 @@
 #include "cli/network_args.h"
 #include "cli/table.h"
 #include "export/onnx_export.h"
+#include "runtime/measure.h"
 #include "sizing/cache.h"
 #include "sizing/search.h"
-#include "study/config.h"
 #include "util/atomic_file.h"
 #include "util/sha256.h"
 
@@ -37,7 +37,7 @@ struct SizeArgs {
   double max_latency_ms = 0, max_memory_mb = 0, lo = 0.02, hi = 2.0, tolerance = 0.02;
   double timeout = 600;
   uint64_t seed = 0;
-  study::BenchSettings protocol;  // the study's protocol, so sizes agree with study measurements
+  runtime::Protocol protocol;  // bench's and the study's protocol, so sizes agree with them
   bool no_cache = false;
 };
 
@@ -79,7 +79,9 @@ class Prober {
                             std::to_string(a_.threads) + "|" + a_.opt_level + "|w" +
                             std::to_string(a_.protocol.warmup_runs) + "|r" +
                             std::to_string(a_.protocol.min_runs) + "|s" +
-                            std::to_string(a_.protocol.min_seconds) + "|" + a_.metric;
+                            std::to_string(a_.protocol.min_seconds) + "|c" +
+                            std::to_string(a_.protocol.target_ci) + "|m" +
+                            std::to_string(a_.protocol.max_seconds) + "|" + a_.metric;
     probe.runs = cache_.lookup(key);
     const size_t cached = probe.runs.size();
     while (static_cast<int>(probe.runs.size()) < repeats) {
@@ -117,9 +119,7 @@ class Prober {
     r.backend.runtime = a_.runtime;
     r.backend.threads = a_.threads;
     r.backend.opt_level = a_.opt_level;
-    r.protocol.warmup_runs = a_.protocol.warmup_runs;
-    r.protocol.min_runs = a_.protocol.min_runs;
-    r.protocol.min_seconds = a_.protocol.min_seconds;
+    r.protocol = a_.protocol;
     r.protocol.layout = false;
     auto rec = targets_.measure(r, a_.device);
     if (!rec.ok()) return rec.error();
@@ -184,6 +184,7 @@ int run_size(const SizeArgs& a) {
   unwrap(sizing::check_limits(limits));
   if (a.threads < 0 || a.threads > 1024) fail_usage("--threads must be 1..1024 (0: every core)");
   if (a.repeats < 2 || a.repeats > 100) fail_usage("--repeats must be 2..100");
+  unwrap(runtime::check_protocol(a.protocol));
   if (a.device != device::kLocal && a.runtime != "ort")
     fail_usage("runtime " + a.runtime + " is not in the device bundle (devices measure ort)");
   const auto families = resolve_families(a.net);
@@ -270,6 +271,10 @@ void add_size_command(CLI::App& app, Action* action) {
   cmd->add_option("--min-runs", a->protocol.min_runs, "Bench timed runs (at least)")
       ->capture_default_str();
   cmd->add_option("--min-seconds", a->protocol.min_seconds, "Bench timed seconds (at least)")
+      ->capture_default_str();
+  cmd->add_option("--target-ci", a->protocol.target_ci, "Bench: median 95% interval target")
+      ->capture_default_str();
+  cmd->add_option("--max-seconds", a->protocol.max_seconds, "Bench: time cap per measurement")
       ->capture_default_str();
   cmd->add_option("--timeout", a->timeout, "Kill a measurement after this many seconds")
       ->capture_default_str();

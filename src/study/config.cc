@@ -117,7 +117,9 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
     if (!b.is_object()) return bad_input("config field 'bench' must be an object");
     for (Status s :
          {take(b, "warmup_runs", c.bench.warmup_runs), take(b, "min_runs", c.bench.min_runs),
-          take(b, "min_seconds", c.bench.min_seconds), take(b, "batch", c.bench.batch)})
+          take(b, "min_seconds", c.bench.min_seconds), take(b, "batch", c.bench.batch),
+          take(b, "warmup_ms", c.bench.warmup_ms), take(b, "target_ci", c.bench.target_ci),
+          take(b, "max_seconds", c.bench.max_seconds)})
       if (!s.ok()) return s.error();
   }
   for (const auto* list :
@@ -138,9 +140,8 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
   if (c.train.epochs < 1 || c.train.batch_size < 1 || c.train.subset < 0 || c.train.test_subset < 0)
     return bad_input(
         "config 'train' needs epochs >= 1, batch_size >= 1, subset >= 0, test_subset >= 0");
-  if (c.bench.min_runs < 1 || c.bench.batch < 1 || c.bench.min_seconds < 0 ||
-      c.bench.warmup_runs < 0)
-    return bad_input("config 'bench' needs min_runs >= 1, batch >= 1, min_seconds >= 0");
+  if (Status s = runtime::check_protocol(c.bench); !s.ok())
+    return bad_input("config 'bench': " + s.error().message);
   return c;
 }
 
@@ -189,6 +190,9 @@ nlohmann::json to_json(const StudyConfig& c) {
                        {{"warmup_runs", c.bench.warmup_runs},
                         {"min_runs", c.bench.min_runs},
                         {"min_seconds", c.bench.min_seconds},
+                        {"warmup_ms", c.bench.warmup_ms},
+                        {"target_ci", c.bench.target_ci},
+                        {"max_seconds", c.bench.max_seconds},
                         {"batch", c.bench.batch}}}};
   // Written only when used, so studies saved before devices existed still match on --resume.
   if (c.devices != std::vector<std::string>{"local"}) j["devices"] = c.devices;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/measure.h"
 #include "util/result.h"
 
 namespace paramscale::study {
@@ -39,12 +40,8 @@ struct SearchSettings {
   int iterations = 1;
 };
 
-struct BenchSettings {
-  int warmup_runs = 5;
-  int min_runs = 30;
-  double min_seconds = 1.0;
-  int batch = 1;
-};
+// How the study benches: the same Protocol (defaults and checks) as `paramscale bench`.
+using BenchSettings = runtime::Protocol;
 
 // The measured per-layer explanation (paramscale explain) of the cells that show it best: ONNX
 // Runtime on this machine, optimisation level "all", the largest thread count of the study.

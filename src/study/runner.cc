@@ -287,6 +287,9 @@ std::vector<std::string> bench_args(const Context& ctx, const Cell& cell, const 
       "--warmup-runs", std::to_string(b.warmup_runs),
       "--min-runs",    std::to_string(b.min_runs),
       "--min-seconds", std::to_string(b.min_seconds),
+      "--warmup-ms",   std::to_string(b.warmup_ms),
+      "--target-ci",   std::to_string(b.target_ci),
+      "--max-seconds", std::to_string(b.max_seconds),
       "--json",        out};
   if (cell.runtime == "ort") args.insert(args.end(), {"--opt-level", cell.opt_level});
   if (cell.device != device::kLocal)
