@@ -3,24 +3,24 @@
 #include <onnx/onnx_pb.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "export/run_dir.h"
+#include "util/files.h"
 
 namespace paramscale::runtime {
 
 namespace {
 
 Result<std::string> slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return bad_input("cannot read '" + path + "'");
-  std::stringstream s;
-  s << in.rdbuf();
-  if (s.str().empty()) return bad_input("'" + path + "' is empty");
-  return s.str();
+  auto bytes = read_regular_file(path, "model");
+  if (!bytes.ok()) return bytes.error();
+  if (bytes->empty()) return bad_input("'" + path + "' is empty");
+  return bytes;
 }
 
 std::string shape_text(const std::vector<int64_t>& shape) {
@@ -52,8 +52,12 @@ int64_t element_bytes(int32_t type) {
 
 int64_t payload_bytes(const onnx::TensorProto& t) {
   if (!t.raw_data().empty()) return static_cast<int64_t>(t.raw_data().size());
+  // Declared dims are untrusted: a product past 2^40 (or a negative dim) counts as unknown (0).
   int64_t n = 1;
-  for (int64_t d : t.dims()) n *= d;
+  for (int64_t d : t.dims()) {
+    if (d < 0 || (d > 0 && n > (int64_t{1} << 40) / d)) return 0;
+    n *= d;
+  }
   return n * element_bytes(t.data_type());
 }
 
@@ -70,7 +74,8 @@ Result<ModelInfo> read_model_info(const std::string& path) {
   std::set<std::string> initializers;
   for (const auto& t : g.initializer()) {
     initializers.insert(t.name());
-    info.weight_bytes += payload_bytes(t);
+    // Saturates: the sum of many declared sizes must not overflow.
+    info.weight_bytes = std::min(info.weight_bytes + payload_bytes(t), int64_t{1} << 62);
   }
   for (const auto& op : model.opset_import())
     if (op.domain().empty() || op.domain() == "ai.onnx") info.opset = op.version();
@@ -126,10 +131,17 @@ Result<std::vector<int64_t>> feed_shape(const ModelInfo& info, int batch) {
                      std::to_string(shape[0]) + "; cannot run batch " + std::to_string(batch) +
                      " (use --batch " + std::to_string(shape[0]) + ")");
   shape[0] = batch;
-  for (size_t i = 1; i < shape.size(); ++i)
+  int64_t elements = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] <= 0)
       return bad_input("input '" + info.input_name + "' has shape " + shape_text(info.input_shape) +
                        "; only the batch dimension may be symbolic");
+    // The input is allocated: its declared size is checked first (2^31 floats, 8 GiB).
+    if (shape[i] > (int64_t{1} << 31) / elements)
+      return bad_input("input '" + info.input_name + "' of shape " + shape_text(shape) +
+                       " is too large to feed");
+    elements *= shape[i];
+  }
   return shape;
 }
 
