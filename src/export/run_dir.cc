@@ -16,7 +16,8 @@ Result<RunDir> read_run_dir(const std::string& dir) {
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return bad_input("run directory " + dir + " does not exist");
   const std::string arch_path = dir + "/" + kArchFile;
-  auto text = read_regular_file(arch_path, "run file", kMaxTextFileBytes);
+  auto text =
+      read_regular_file(arch_path, "run file", kMaxTextFileBytes, "cannot open " + arch_path);
   if (!text.ok()) return text.error();
   nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
   if (j.is_discarded()) return bad_input(arch_path + " is not valid JSON");

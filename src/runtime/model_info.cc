@@ -17,7 +17,7 @@ namespace paramscale::runtime {
 namespace {
 
 Result<std::string> slurp(const std::string& path) {
-  auto bytes = read_regular_file(path, "model");
+  auto bytes = read_regular_file(path, "model", kMaxInputFileBytes, "cannot read '" + path + "'");
   if (!bytes.ok()) return bytes.error();
   if (bytes->empty()) return bad_input("'" + path + "' is empty");
   return bytes;

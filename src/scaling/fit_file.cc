@@ -106,7 +106,8 @@ Result<FitFile> parse_fit_json(const std::string& text, const std::string& sourc
 }
 
 Result<FitFile> read_fit_file(const std::string& path) {
-  auto text = read_regular_file(path, "fit file", kMaxTextFileBytes);
+  auto text =
+      read_regular_file(path, "fit file", kMaxTextFileBytes, "cannot open fit file '" + path + "'");
   if (!text.ok()) return text.error();
   return parse_fit_json(*text, path);
 }

@@ -96,7 +96,8 @@ Result<Trace> parse_trace(const std::string& text, const std::string& source) {
 }
 
 Result<Trace> read_trace(const std::string& path) {
-  auto text = read_regular_file(path, "trace file", kMaxTextFileBytes);
+  auto text = read_regular_file(path, "trace file", kMaxTextFileBytes,
+                                "cannot open trace file '" + path + "'");
   if (!text.ok()) return text.error();
   return parse_trace(*text, path);
 }

@@ -145,7 +145,8 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
 }
 
 Result<StudyConfig> read_config(const std::string& path) {
-  auto text = read_regular_file(path, "study config", kMaxTextFileBytes);
+  auto text = read_regular_file(path, "study config", kMaxTextFileBytes,
+                                "cannot open study config " + path);
   if (!text.ok()) return text.error();
   nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
   if (j.is_discarded()) return bad_input("study config " + path + " is not valid JSON");

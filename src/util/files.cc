@@ -75,9 +75,10 @@ Result<int64_t> regular_file_size(const std::string& path, const std::string& wh
 }
 
 Result<std::string> read_regular_file(const std::string& path, const std::string& what,
-                                      int64_t max_bytes) {
+                                      int64_t max_bytes, const std::string& cannot_open) {
   // O_NONBLOCK: opening a FIFO with no writer would otherwise block forever.
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 && !cannot_open.empty()) return bad_input(cannot_open);
   if (fd < 0) return bad_input("cannot open " + what + " " + path + ": " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0) {

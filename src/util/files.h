@@ -25,9 +25,11 @@ bool is_regular_file(const std::string& path);
 // `what` names the file in the message ("weights file").
 Status require_regular_file(const std::string& path, const std::string& what);
 
-// The whole file, when it is a regular file of at most `max_bytes` bytes.
+// The whole file, when it is a regular file of at most `max_bytes` bytes. A file that cannot be
+// opened (missing, no permission) is `cannot_open` when given, else "cannot open WHAT PATH: why".
 Result<std::string> read_regular_file(const std::string& path, const std::string& what,
-                                      int64_t max_bytes = kMaxInputFileBytes);
+                                      int64_t max_bytes = kMaxInputFileBytes,
+                                      const std::string& cannot_open = "");
 
 // The size of a regular file (as require_regular_file checks it), or an error.
 Result<int64_t> regular_file_size(const std::string& path, const std::string& what);

@@ -242,6 +242,7 @@ TEST(StudyRunner, AlignmentIsADimensionWithItsOwnModels) {
 // ---- Issue 17, class 7: study configs are validated whole, before anything is created ----------
 
 struct BadStudyConfig {
+  std::string name;
   nlohmann::json config;
   std::string message;
 };
@@ -256,12 +257,13 @@ TEST_P(StudyConfigUpFront, IsOneLineExit2AndCreatesNothing) {
   EXPECT_FALSE(fs::exists(s.root / "study"));
   EXPECT_TRUE(s.bench_runs().empty());
   // The corrected config then runs in that directory.
-  FakeStudy fixed({{"models", {"vgg11"}},
-                   {"methods", {"uniform"}},
-                   {"budgets", {"params:0.5"}},
-                   {"train", {{"enabled", false}}}});
-  std::ofstream(s.root / "config.json") << std::ifstream(fixed.root / "config.json").rdbuf();
-  EXPECT_EQ(run_command(s.study_command("")).exit_code, 0);
+  std::ofstream(s.root / "config.json") << nlohmann::json({{"models", {"vgg11"}},
+                                                           {"methods", {"uniform"}},
+                                                           {"budgets", {"params:0.5"}},
+                                                           {"train", {{"enabled", false}}}})
+                                               .dump();
+  const auto fixed = run_command(s.study_command(""));
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.err;
 }
 
 nlohmann::json with(nlohmann::json patch) {
@@ -276,25 +278,34 @@ nlohmann::json with(nlohmann::json patch) {
 INSTANTIATE_TEST_SUITE_P(
     Class7, StudyConfigUpFront,
     ::testing::Values(
-        BadStudyConfig{with({{"models", {"vgg11", "vgg13"}}}), "unknown model 'vgg13'"},
-        BadStudyConfig{with({{"models", {"../vgg11"}}}), "unknown model '../vgg11'"},
-        BadStudyConfig{with({{"methods", {"uniform", "magic"}}}), "unknown value 'magic'"},
-        BadStudyConfig{with({{"dataset", "imagenet"}}), "config 'dataset'"},
-        BadStudyConfig{with({{"runtimes", {"ort", "tvm"}}}), "unknown value 'tvm'"},
-        BadStudyConfig{with({{"opt_levels", {"max"}}}), "unknown value 'max'"},
-        BadStudyConfig{with({{"budgets", {"params:0.5", "params:x"}}}), "malformed budget"},
-        BadStudyConfig{with({{"methods", {"neuralscale"}}, {"fits", {{"vgg11", "missing.json"}}}}),
+        BadStudyConfig{"UnknownModel", with({{"models", {"vgg11", "vgg13"}}}),
+                       "unknown model 'vgg13'"},
+        BadStudyConfig{"DotDotModel", with({{"models", {"../vgg11"}}}), "unknown model '../vgg11'"},
+        BadStudyConfig{"UnknownMethod", with({{"methods", {"uniform", "magic"}}}),
+                       "unknown value 'magic'"},
+        BadStudyConfig{"UnknownDataset", with({{"dataset", "imagenet"}}), "config 'dataset'"},
+        BadStudyConfig{"UnknownRuntime", with({{"runtimes", {"ort", "tvm"}}}),
+                       "unknown value 'tvm'"},
+        BadStudyConfig{"UnknownOptLevel", with({{"opt_levels", {"max"}}}), "unknown value 'max'"},
+        BadStudyConfig{"BadBudget", with({{"budgets", {"params:0.5", "params:x"}}}),
+                       "malformed budget"},
+        BadStudyConfig{"MissingFit",
+                       with({{"methods", {"neuralscale"}}, {"fits", {{"vgg11", "missing.json"}}}}),
                        "cannot open fit file"},
-        BadStudyConfig{with({{"fits", {{"vgg11", "garbage.json"}}}}), "is not valid JSON"},
-        BadStudyConfig{with({{"fits", {{"resnet", "garbage.json"}}}}), "unknown model 'resnet'"},
+        BadStudyConfig{"GarbageFit", with({{"fits", {{"vgg11", "garbage.json"}}}}),
+                       "is not valid JSON"},
+        BadStudyConfig{"FitOfUnknownModel", with({{"fits", {{"resnet", "garbage.json"}}}}),
+                       "unknown model 'resnet'"},
         // Class 5: bad values are not silently accepted.
-        BadStudyConfig{with({{"threads", {-1}}}), "config 'threads': -1"},
-        BadStudyConfig{with({{"threads", {100000}}}), "config 'threads': 100000"},
-        BadStudyConfig{with({{"seeds", {-1}}}), "config 'seeds': -1 is negative"},
+        BadStudyConfig{"NegativeThreads", with({{"threads", {-1}}}), "config 'threads': -1"},
+        BadStudyConfig{"HugeThreads", with({{"threads", {100000}}}), "config 'threads': 100000"},
+        BadStudyConfig{"NegativeSeed", with({{"seeds", {-1}}}), "config 'seeds': -1 is negative"},
         // Class 3: a million cells are refused, not expanded.
         BadStudyConfig{
+            "MillionCells",
             with({{"seeds", std::vector<int>(1000, 0)}, {"threads", std::vector<int>(1000, 1)}}),
-            "more than 100000 cells"}));
+            "more than 100000 cells"}),
+    [](const ::testing::TestParamInfo<BadStudyConfig>& info) { return info.param.name; });
 
 // ---- Issue 17, class 8: damaged study state is repaired on --resume, never fatal ---------------
 
