@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: install dependencies, build, run every test; then the arch/ and
-# scaling/ tests again under AddressSanitizer + UndefinedBehaviorSanitizer (a torch-free build).
+# scaling/ tests again under AddressSanitizer + UndefinedBehaviorSanitizer (a torch-free build);
+# then every fuzz target for 30 s under libFuzzer + ASan + UBSan (scripts/fuzz.sh; README
+# "Reliability contract").
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -15,4 +17,6 @@ PARAMSCALE_BUILD_DIR=$repo/build-asan scripts/build.sh -DPARAMSCALE_SANITIZE=ON 
 ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$repo/scripts/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j2
 t_asan=$(date +%s)
-echo "test.sh: install $((t_install - start)) s, build $((t_build - t_install)) s, tests $((t_test - t_build)) s, sanitizer build+tests $((t_asan - t_test)) s" >&2
+scripts/fuzz.sh "${PARAMSCALE_FUZZ_SECONDS:-30}"
+t_fuzz=$(date +%s)
+echo "test.sh: install $((t_install - start)) s, build $((t_build - t_install)) s, tests $((t_test - t_build)) s, sanitizer build+tests $((t_asan - t_test)) s, fuzzing build+runs $((t_fuzz - t_asan)) s" >&2

@@ -72,9 +72,10 @@ Weights random_weights(const Network& net, uint64_t seed) {
   SplitMix rng{seed};
   for (auto& [name, t] : w) {  // std::map: a fixed order, so values depend only on seed and shapes
     t.data.assign(static_cast<size_t>(t.elements()), 0.0f);
-    const auto ends_with = [&](const char* s) {
-      return name.size() >= std::strlen(s) &&
-             name.compare(name.size() - std::strlen(s), std::string::npos, s) == 0;
+    // C++17 lambdas cannot capture a structured binding (clang refuses; the fuzz build is clang).
+    const auto ends_with = [&key = name](const char* s) {
+      return key.size() >= std::strlen(s) &&
+             key.compare(key.size() - std::strlen(s), std::string::npos, s) == 0;
     };
     if (t.shape.size() > 1) {
       const int64_t fan_in = t.elements() / t.shape[0];
@@ -157,6 +158,10 @@ Result<Weights> read_weights(const std::string& path) {
       return bad_input("weights file " + path + " has a bad tensor name length");
     std::string name(std::min<int64_t>(len, left), '\0');
     if (!take(name.data(), len)) return truncated();
+    // Names are layer names: printable ASCII (messages quote them, and must stay one line).
+    for (const char c : name)
+      if (c < 0x21 || c > 0x7e)
+        return bad_input("weights file " + path + " has a tensor name that is not printable ASCII");
     if (!take(&rank, 4)) return truncated();
     if (rank > 8)
       return bad_input("weights tensor '" + name + "' in " + path + " has rank " +
