@@ -241,7 +241,7 @@ Status validate(const SearchOptions& o) {
   if (o.min_width < 1) return bad_input("--min-width must be at least 1");
   if (o.max_epochs < 1) return bad_input("--max-epochs must be at least 1");
   if (o.batch_size < 2 || o.batch_size > kMaxBatch)
-    return bad_input("--batch-size must be from 2 to " + std::to_string(kMaxBatch));
+    return bad_input("--batch-size must be at least 2 and at most " + std::to_string(kMaxBatch));
   if (!(o.lr > 0) || !(o.lr_after_warmup > 0) || !(o.lr_decay >= 1) || !std::isfinite(o.lr) ||
       !std::isfinite(o.lr_after_warmup) || !std::isfinite(o.lr_decay))
     return bad_input(

@@ -78,8 +78,8 @@ Status check_data_fits(const arch::Network& net, const DataSplits& d) {
 Status validate(const TrainOptions& o) {
   if (o.epochs < 1) return bad_input("--epochs must be positive, got " + std::to_string(o.epochs));
   if (o.batch_size < 2 || o.batch_size > kMaxBatch)
-    return bad_input("--batch-size must be from 2 to " + std::to_string(kMaxBatch) + ", got " +
-                     std::to_string(o.batch_size));
+    return bad_input("--batch-size must be at least 2 and at most " + std::to_string(kMaxBatch) +
+                     ", got " + std::to_string(o.batch_size));
   if (!(o.lr > 0) || !std::isfinite(o.lr)) return bad_input("--lr must be a positive number");
   if (!(o.momentum >= 0 && o.momentum < 1)) return bad_input("--momentum must be in [0, 1)");
   if (o.nesterov && o.momentum == 0) return bad_input("--nesterov needs a positive --momentum");

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <fstream>
 
 namespace paramscale::study {
@@ -50,9 +51,24 @@ Result<StudyConfig> preset(const std::string& name) {
 }
 
 namespace {
+// nlohmann converts any number to any number type: a float like 1e300 for an int field would be an
+// out-of-range conversion (undefined behaviour). Integer fields take only integers that fit.
+bool fits(const nlohmann::json& v, const int*) {
+  return v.is_number_integer() && v.get<int64_t>() >= INT32_MIN && v.get<int64_t>() <= INT32_MAX;
+}
+bool fits(const nlohmann::json&, const void*) { return true; }  // checked by get<T>()
+bool fits(const nlohmann::json& v, const std::vector<int>*) {
+  if (!v.is_array()) return false;
+  for (const auto& e : v)
+    if (!fits(e, static_cast<const int*>(nullptr))) return false;
+  return true;
+}
+
 template <typename T>
 Status take(const nlohmann::json& j, const char* key, T& out) {
   if (!j.contains(key)) return {};
+  if (!fits(j.at(key), &out))
+    return bad_input(std::string("config field '") + key + "' has the wrong type");
   try {
     out = j.at(key).get<T>();
   } catch (const nlohmann::json::exception&) {

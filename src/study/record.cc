@@ -52,9 +52,11 @@ std::string bad_field(const nlohmann::json& r, const char* name, bool required, 
 
 std::string bad_cell(const nlohmann::json& c) {
   const auto str = [](const nlohmann::json& v) { return v.is_string(); };
-  for (const char* k : {"model", "method", "budget", "runtime", "opt_level", "dataset"})
+  for (const char* k : {"model", "method", "budget", "runtime", "opt_level"})
     if (auto b = bad_field(c, k, true, str); !b.empty()) return "cell." + b;
-  if (auto b = bad_field(c, "device", false, str); !b.empty()) return "cell." + b;
+  // Absent in records older than the dimension (the report has defaults for them).
+  for (const char* k : {"dataset", "device"})
+    if (auto b = bad_field(c, k, false, str); !b.empty()) return "cell." + b;
   for (const char* k : {"seed", "threads"})
     if (auto b = bad_field(c, k, true, is_int); !b.empty()) return "cell." + b;
   if (auto b = bad_field(c, "align", false, is_int); !b.empty()) return "cell." + b;

@@ -160,7 +160,9 @@ Result<std::string> search_fit(const Context& ctx, const std::string& model) {
   const SearchSettings& z = c.search;
   const std::string out = ctx.dir + "/search/" + model;
   Result<nlohmann::json> done = read_json(out + "/search.json");
-  if (done.ok() && done->value("finished", false)) return out + "/fit.json";
+  // A damaged search.json (not an object) is an unfinished search: it is resumed.
+  if (done.ok() && done->is_object() && done->contains("finished") && (*done)["finished"] == true)
+    return out + "/fit.json";
   std::vector<std::string> args = {"search",
                                    "--model",
                                    model,
