@@ -49,7 +49,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{kSearch + "--lr-decay inf", "--lr-decay finite"},
         BadInput{kSearch + "--weight-decay inf", "--weight-decay must be a finite number"},
         BadInput{kSearch + "--seed -5", "must be a non-negative integer"},
-        BadInput{kTrain + "--batch-size 100000000", "--batch-size must be from 2 to"},
+        BadInput{kTrain + "--batch-size 100000000", "--batch-size must be at least 2 and at most"},
         // Class 6: huge widths name the limit instead of a libtorch backtrace or bad_alloc.
         BadInput{"train --model vgg11 --dataset synthetic --widths 60000,60000,60000,8,8,8,8,8",
                  "paramscale builds weights for"},
