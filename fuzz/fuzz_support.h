@@ -9,18 +9,27 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
 namespace paramscale::fuzz {
 
-// A private directory for this process's scratch files.
+// A private directory for this process's scratch files, removed when the process exits (a crash
+// leaves it, with the input that crashed beside libFuzzer's artifact).
 inline const std::string& scratch_dir() {
   static const std::string dir = [] {
     std::string t = "/tmp/paramscale-fuzz-XXXXXX";
     if (!mkdtemp(t.data())) std::abort();
     return t;
   }();
+  static const bool cleanup = [] {
+    return std::atexit([] {
+             std::error_code ec;
+             std::filesystem::remove_all(scratch_dir(), ec);
+           }) == 0;
+  }();
+  (void)cleanup;
   return dir;
 }
 
