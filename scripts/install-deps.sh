@@ -30,6 +30,7 @@ APT_PACKAGES=(
   python3-torch  # bench/train_throughput.sh: the same training loop in PyTorch's Python frontend
   chromium       # tests/study/report_html_test.cc: report.html as a browser renders it
   openssh-client openssh-server procps  # tests/device: a real sshd on loopback plays the device
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer targets, ASan + UBSan
 )
 
 ORT_VERSION=1.30.0

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The README's test command: install dependencies, build, build both device bundles (the bundle
 # tests check them), run every test; then the torch-free tests again under AddressSanitizer +
-# UndefinedBehaviorSanitizer (without the bundle tests: the bundles are not sanitizer builds).
+# UndefinedBehaviorSanitizer (without the bundle tests: the bundles are not sanitizer builds); then
+# every fuzz target for 30 s under libFuzzer + ASan + UBSan (scripts/fuzz.sh; README "Reliability
+# contract").
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -19,4 +21,6 @@ PARAMSCALE_BUILD_DIR=$repo/build-asan scripts/build.sh -DPARAMSCALE_SANITIZE=ON 
 ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$repo/scripts/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j2 -E '^bundle_test\.'
 t_asan=$(date +%s)
-echo "test.sh: install $((t_install - start)) s, build $((t_build - t_install)) s, bundles $((t_bundle - t_build)) s, tests $((t_test - t_bundle)) s, sanitizer build+tests $((t_asan - t_test)) s" >&2
+scripts/fuzz.sh "${PARAMSCALE_FUZZ_SECONDS:-30}"
+t_fuzz=$(date +%s)
+echo "test.sh: install $((t_install - start)) s, build $((t_build - t_install)) s, bundles $((t_bundle - t_build)) s, tests $((t_test - t_bundle)) s, sanitizer build+tests $((t_asan - t_test)) s, fuzzing build+runs $((t_fuzz - t_asan)) s" >&2

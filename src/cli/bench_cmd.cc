@@ -10,6 +10,7 @@
 // CSV/JSON/JSONL); all records, raw timings included, to --json FILE, written atomically. A cell
 // that fails is reported on stderr as one line and the others still run; the exit status is 2 if
 // any failed on bad input, else 1 if any failed.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +27,8 @@
 #include "runtime/child.h"
 #include "runtime/model_info.h"
 #include "util/atomic_file.h"
+#include "util/files.h"
+#include "util/limits.h"
 
 namespace paramscale::cli {
 
@@ -135,9 +138,15 @@ std::vector<BenchCell> plan(const BenchArgs& a) {
   std::vector<int> threads;
   for (const auto& t : split_list(a.threads.empty() ? "all" : a.threads, "--threads", {}))
     threads.push_back(t == "all" ? 0 : unwrap(parse_int_list(t, "--threads")).front());
+  for (int t : threads)
+    if (t > kMaxThreads)
+      fail_usage("--threads: " + std::to_string(t) + " is more than the " +
+                 std::to_string(kMaxThreads) + " threads bench runs");
   if (!(a.timeout > 0)) fail_usage("--timeout must be a positive number of seconds");
   const auto given_batches =
       a.batches.empty() ? std::vector<int>{} : unwrap(parse_int_list(a.batches, "--batch"));
+  for (int b : given_batches)
+    if (b > kMaxBatch) fail_usage("--batch: " + std::to_string(b) + " is more than the limit");
   const auto levels =
       split_list(a.opt_levels, "--opt-level", {"disable", "basic", "extended", "all"});
   const auto arenas = split_list(a.arenas, "--arena", {"on", "off"});
@@ -258,6 +267,10 @@ int run_bench(const BenchArgs& a) {
         slash == std::string::npos ? "." : a.json_path.substr(0, std::max<size_t>(slash, 1));
     if (access(dir.c_str(), W_OK) != 0)
       fail_usage("--json: directory '" + dir + "' is not writable");
+    // Checked before measuring (the atomic write refuses it too, but only after the measurements).
+    struct stat st {};
+    if (::lstat(a.json_path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+      fail_usage("--json: " + a.json_path + " exists and is not a regular file");
   }
   const bool progress = a.progress || isatty(2);
   const auto names = short_names(a.models);
@@ -277,9 +290,13 @@ int run_bench(const BenchArgs& a) {
     if (progress)
       std::cerr << "bench: [" << i + 1 << "/" << cells.size() << "] " << name << " ("
                 << describe(cell) << ")\n";
-    auto r = access(c.model_path.c_str(), R_OK) == 0
-                 ? targets.measure(cell.request, cell.device)
-                 : Result<json>(bad_input("cannot read '" + c.model_path + "'"));
+    // A FIFO or a device as the model would block the measurement child until its timeout.
+    auto r = access(c.model_path.c_str(), R_OK) != 0
+                 ? Result<json>(bad_input("cannot read '" + c.model_path + "'"))
+             : !is_regular_file(c.model_path) && !rt::is_run_dir(c.model_path)
+                 ? Result<json>(bad_input("'" + c.model_path +
+                                          "' is neither a regular file nor a run directory"))
+                 : targets.measure(cell.request, cell.device);
     for (int retry = 0; r.ok() && throttled(*r) && retry < a.retry_throttled; ++retry) {
       std::cerr << "bench: [" << describe(cell) << "] the board throttled ("
                 << (*r)["board"]["throttling"].value("detail", "") << "); measuring again\n";
@@ -370,7 +387,8 @@ void add_bench_command(CLI::App& app, Action* action) {
   cmd->add_option("--max-seconds", a->protocol.max_seconds,
                   "Timed: stop here even if the interval is wider (the record says not converged)")
       ->capture_default_str();
-  cmd->add_option("--seed", a->protocol.seed, "Seed of the random input")->capture_default_str();
+  non_negative_seed(cmd->add_option("--seed", a->protocol.seed, "Seed of the random input")
+                        ->capture_default_str());
   cmd->add_option(
          "--timeout", a->timeout,
          "Kill a measurement still running after this many seconds (it fails, the rest go on)")

@@ -1,8 +1,29 @@
 // paramscale: what shrinking a CNN to N parameters costs and buys, measured.
 #include <iostream>
+#include <new>
+#include <string>
 
 #include "cli/command.h"
 #include "util/version.h"
+
+namespace {
+
+// Messages quote user input (file names, tensor names, JSON values): control characters are
+// escaped so an error is always one line on stderr.
+std::string one_line(const std::string& message) {
+  std::string out;
+  for (const char c : message) {
+    if (c == '\n')
+      out += "\\n";
+    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      out += '?';
+    else
+      out += c;
+  }
+  return out;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace paramscale::cli;
@@ -41,7 +62,8 @@ int main(int argc, char** argv) {
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
     known = known || (argc > 1 && sub->check_name(argv[1]));
   if (argc > 1 && argv[1][0] != '-' && !known) {
-    std::cerr << "paramscale: error: unknown command '" << argv[1] << "' (see paramscale --help)\n";
+    std::cerr << "paramscale: error: unknown command '" << one_line(argv[1])
+              << "' (see paramscale --help)\n";
     return 2;
   }
   try {
@@ -53,19 +75,23 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "paramscale: error: " << e.what() << " (see paramscale --help)\n";
+    std::cerr << "paramscale: error: " << one_line(e.what()) << " (see paramscale --help)\n";
     return 2;
   } catch (const CliError& e) {
-    std::cerr << "paramscale: error: " << e.error.message << '\n';
+    std::cerr << "paramscale: error: " << one_line(e.error.message) << '\n';
     return e.error.exit_code;
   }
   try {
     return action ? action() : 2;
   } catch (const CliError& e) {
-    std::cerr << "paramscale: error: " << e.error.message << '\n';
+    std::cerr << "paramscale: error: " << one_line(e.error.message) << '\n';
     return e.error.exit_code;
+  } catch (const std::bad_alloc&) {
+    // Every size a user can ask for is checked up front; this is the last line of defence.
+    std::cerr << "paramscale: error: out of memory (the request is too large for this machine)\n";
+    return 2;
   } catch (const std::exception& e) {
-    std::cerr << "paramscale: error: " << e.what() << '\n';
+    std::cerr << "paramscale: error: " << one_line(e.what()).substr(0, 500) << '\n';
     return 1;
   }
 }

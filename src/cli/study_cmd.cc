@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "device/registry.h"
 #include "report/report.h"
+#include "runtime/backend.h"
 #include "study/runner.h"
 
 namespace paramscale::cli {
@@ -46,6 +47,9 @@ int run_study_cmd(const StudyArgs& a) {
     }
   }
   if (!a.devices_file.empty()) config.devices_file = a.devices_file;
+  // The whole config is checked before the study directory is created: a bad cell found only when
+  // it runs would leave a study behind that the corrected config cannot continue.
+  unwrap(study::validate_config(config, runtime::known_runtimes()));
   struct stat st;
   const std::string saved = a.out + "/config.json";
   if (::stat(saved.c_str(), &st) == 0) {

@@ -2,12 +2,14 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "runtime/onnx_wire.h"
+#include "util/files.h"
 
 namespace paramscale::runtime {
 
@@ -16,12 +18,10 @@ namespace {
 namespace wire = onnx_wire;
 
 Result<std::string> slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return bad_input("cannot read '" + path + "'");
-  std::stringstream s;
-  s << in.rdbuf();
-  if (s.str().empty()) return bad_input("'" + path + "' is empty");
-  return s.str();
+  auto bytes = read_regular_file(path, "model", kMaxInputFileBytes, "cannot read '" + path + "'");
+  if (!bytes.ok()) return bytes.error();
+  if (bytes->empty()) return bad_input("'" + path + "' is empty");
+  return bytes;
 }
 
 std::string shape_text(const std::vector<int64_t>& shape) {
@@ -118,10 +118,17 @@ Result<std::vector<int64_t>> feed_shape(const ModelInfo& info, int batch) {
                      std::to_string(shape[0]) + "; cannot run batch " + std::to_string(batch) +
                      " (use --batch " + std::to_string(shape[0]) + ")");
   shape[0] = batch;
-  for (size_t i = 1; i < shape.size(); ++i)
+  int64_t elements = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] <= 0)
       return bad_input("input '" + info.input_name + "' has shape " + shape_text(info.input_shape) +
                        "; only the batch dimension may be symbolic");
+    // The input is allocated: its declared size is checked first (2^31 floats, 8 GiB).
+    if (shape[i] > (int64_t{1} << 31) / elements)
+      return bad_input("input '" + info.input_name + "' of shape " + shape_text(shape) +
+                       " is too large to feed");
+    elements *= shape[i];
+  }
   return shape;
 }
 

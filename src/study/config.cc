@@ -1,6 +1,15 @@
 #include "study/config.h"
 
+#include "arch/dataset.h"
+#include "arch/families.h"
+#include "scaling/budget.h"
+#include "scaling/fit_file.h"
+#include "util/files.h"
+#include "util/limits.h"
+
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <fstream>
 
 namespace paramscale::study {
@@ -42,9 +51,24 @@ Result<StudyConfig> preset(const std::string& name) {
 }
 
 namespace {
+// nlohmann converts any number to any number type: a float like 1e300 for an int field would be an
+// out-of-range conversion (undefined behaviour). Integer fields take only integers that fit.
+bool fits(const nlohmann::json& v, const int*) {
+  return v.is_number_integer() && v.get<int64_t>() >= INT32_MIN && v.get<int64_t>() <= INT32_MAX;
+}
+bool fits(const nlohmann::json&, const void*) { return true; }  // checked by get<T>()
+bool fits(const nlohmann::json& v, const std::vector<int>*) {
+  if (!v.is_array()) return false;
+  for (const auto& e : v)
+    if (!fits(e, static_cast<const int*>(nullptr))) return false;
+  return true;
+}
+
 template <typename T>
 Status take(const nlohmann::json& j, const char* key, T& out) {
   if (!j.contains(key)) return {};
+  if (!fits(j.at(key), &out))
+    return bad_input(std::string("config field '") + key + "' has the wrong type");
   try {
     out = j.at(key).get<T>();
   } catch (const nlohmann::json::exception&) {
@@ -98,7 +122,7 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
                      take(t, "prune_fraction", z.prune_fraction), take(t, "frequency", z.frequency),
                      take(t, "iterations", z.iterations)})
       if (!s.ok()) return s.error();
-    if (z.subset < 0 || z.batch_size < 2 || z.warmup < 0 || z.prune_fraction < 0 ||
+    if (z.subset < 0 || z.batch_size < 2 || !(z.warmup >= 0) || !(z.prune_fraction >= 0) ||
         z.prune_fraction >= 1 || z.frequency < 1 || z.iterations < 1)
       return bad_input(
           "config 'search' needs subset >= 0, batch_size >= 2, warmup >= 0, "
@@ -146,13 +170,98 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
 }
 
 Result<StudyConfig> read_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return bad_input("cannot open study config " + path);
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  auto text = read_regular_file(path, "study config", kMaxTextFileBytes,
+                                "cannot open study config " + path);
+  if (!text.ok()) return text.error();
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
   if (j.is_discarded()) return bad_input("study config " + path + " is not valid JSON");
   auto c = config_from_json(j);
   if (!c.ok()) return bad_input(path + ": " + c.error().message);
   return c;
+}
+
+namespace {
+
+Status check_member(const std::vector<std::string>& values, const std::vector<std::string>& known,
+                    const std::string& field) {
+  for (const std::string& v : values)
+    if (std::find(known.begin(), known.end(), v) == known.end()) {
+      std::string list;
+      for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+      return bad_input("config '" + field + "': unknown value '" + v + "' (one of: " + list + ")");
+    }
+  return {};
+}
+
+// Settings the stages would refuse (they are the same flags train and bench check).
+Status check_settings(const StudyConfig& c) {
+  const TrainSettings& t = c.train;
+  if (!(t.lr > 0 && std::isfinite(t.lr)) || !(t.momentum >= 0 && t.momentum < 1))
+    return bad_input("config 'train' needs a finite lr > 0 and 0 <= momentum < 1");
+  if (t.schedule != "multistep" && t.schedule != "cosine")
+    return bad_input("config 'train': unknown schedule '" + t.schedule +
+                     "' (expected multistep or cosine)");
+  if (t.batch_size < 2 || t.batch_size > kMaxBatch)
+    return bad_input("config 'train' needs batch_size from 2 to " + std::to_string(kMaxBatch));
+  if (!std::isfinite(c.search.warmup)) return bad_input("config 'search' needs a finite warmup");
+  if (!std::isfinite(c.bench.min_seconds) || c.bench.batch > kMaxBatch)
+    return bad_input("config 'bench' needs a finite min_seconds and batch up to " +
+                     std::to_string(kMaxBatch));
+  for (int t : c.threads)
+    if (t < 0 || t > kMaxThreads)
+      return bad_input("config 'threads': " + std::to_string(t) + " is not 0 (all cores) or 1.." +
+                       std::to_string(kMaxThreads));
+  for (int s : c.seeds)
+    if (s < 0) return bad_input("config 'seeds': " + std::to_string(s) + " is negative");
+  return {};
+}
+
+// Each given fit is read and must hold an iteration for its model.
+Status check_fits(const StudyConfig& c) {
+  for (const auto& [model, path] : c.fits) {
+    auto family = arch::family_from_name(model);
+    if (!family.ok()) return bad_input("config 'fits': " + family.error().message);
+    auto fit = scaling::read_fit_file(path);
+    if (!fit.ok()) return bad_input("fit for " + model + ": " + fit.error().message);
+    if (auto laws = scaling::select_iteration(*fit, 0, *family, path); !laws.ok())
+      return bad_input("fit for " + model + ": " + laws.error().message);
+  }
+  return {};
+}
+
+Status check_cell_count(const StudyConfig& c) {
+  size_t cells = 1;
+  for (size_t n :
+       {c.models.size(), c.methods.size(), c.budgets.size(), c.aligns.size(), c.seeds.size(),
+        c.runtimes.size(), c.threads.size(), c.opt_levels.size(), c.devices.size()}) {
+    if (n != 0 && cells > kMaxStudyCells / n)
+      return bad_input("config makes more than " + std::to_string(kMaxStudyCells) + " cells");
+    cells *= n;
+  }
+  return {};
+}
+
+}  // namespace
+
+Status validate_config(const StudyConfig& c, const std::vector<std::string>& runtimes) {
+  if (Status s = check_cell_count(c); !s.ok()) return s;
+  if (auto d = arch::dataset_preset(c.dataset); !d.ok())
+    return bad_input("config 'dataset': " + d.error().message);
+  for (const std::string& m : c.models)
+    if (auto f = arch::family_from_name(m); !f.ok())
+      return bad_input("config 'models': " + f.error().message);
+  for (const std::string& b : c.budgets)
+    if (auto p = scaling::parse_budget(b); !p.ok())
+      return bad_input("config 'budgets': " + p.error().message);
+  if (auto n = scaling::parse_count_mode(c.count); !n.ok())
+    return bad_input("config 'count': " + n.error().message);
+  for (Status s :
+       {check_member(c.methods, {"uniform", "neuralscale"}, "methods"),
+        check_member(c.runtimes, runtimes, "runtimes"),
+        check_member(c.opt_levels, {"disable", "basic", "extended", "all"}, "opt_levels"),
+        check_settings(c), check_fits(c)})
+    if (!s.ok()) return s;
+  return {};
 }
 
 nlohmann::json to_json(const StudyConfig& c) {

@@ -80,6 +80,13 @@ const std::vector<std::string>& preset_names();
 Result<StudyConfig> preset(const std::string& name);
 Result<StudyConfig> config_from_json(const nlohmann::json& j);
 Result<StudyConfig> read_config(const std::string& path);
+
+// Everything a cell would find wrong, found before the study creates anything: unknown models,
+// methods, dataset, runtimes (not in `runtimes`, the ones this build measures) or optimisation
+// levels, malformed budgets, thread counts outside 0..kMaxThreads, negative seeds, training and
+// bench settings out of range, fits that cannot be read or do not fit their model, more than
+// kMaxStudyCells cells. Devices are checked against the devices file by the runner.
+Status validate_config(const StudyConfig& config, const std::vector<std::string>& runtimes);
 nlohmann::json to_json(const StudyConfig& c);
 
 }  // namespace paramscale::study

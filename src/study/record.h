@@ -27,6 +27,11 @@ Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
                                    const nlohmann::json& train_summary, const nlohmann::json& bench,
                                    const nlohmann::json& explain = nullptr);
 
+// Is `record` a well-formed record (schema kRecordSchemaVersion)? Checks the type of every field
+// that resume and the report read, so a damaged or hand-edited record is reported (and its cell
+// redone) instead of throwing later. When `key` is given, the record must be that cell's.
+Status check_record(const nlohmann::json& record, const std::string& key = "");
+
 // The one measurement record in a bench --json file (its first result; a failed one is an Error).
 Result<nlohmann::json> bench_result(const nlohmann::json& bench_file);
 

@@ -1,6 +1,8 @@
 #include "study/runner.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -22,6 +24,8 @@
 #include "study/cell.h"
 #include "study/process.h"
 #include "study/record.h"
+#include "util/files.h"
+#include "util/limits.h"
 
 namespace paramscale::study {
 
@@ -32,9 +36,9 @@ bool exists(const std::string& p) {
 }
 
 Result<nlohmann::json> read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return failure("cannot read " + path);
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  auto text = read_regular_file(path, "study file", kMaxTextFileBytes);
+  if (!text.ok()) return failure(text.error().message);
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
   if (j.is_discarded()) return failure(path + " is not valid JSON");
   return j;
 }
@@ -67,9 +71,28 @@ Status stage(const Context& ctx, const std::string& key, const std::string& name
   return {};
 }
 
-// Widths for the cell's model (method, budget), computed once and kept in models/<key>.widths.json.
+// The widths in a widths file, or an error when it is damaged (not JSON, no "widths" array of
+// positive integers of the family's length).
+Result<std::vector<int>> read_widths(const std::string& path, const std::string& model) {
+  auto j = read_json(path);
+  if (!j.ok()) return j.error();
+  auto family = arch::family_from_name(model);
+  if (!family.ok()) return family.error();
+  const size_t n = arch::base_widths(*family).size();
+  const nlohmann::json* w = j->is_object() && j->contains("widths") ? &(*j)["widths"] : nullptr;
+  bool ok = w && w->is_array() && w->size() == n;
+  for (size_t i = 0; ok && i < n; ++i)
+    ok = (*w)[i].is_number_integer() && (*w)[i].get<int64_t>() >= 1 &&
+         (*w)[i].get<int64_t>() <= kMaxWidth;
+  if (!ok) return failure(path + " is damaged (no list of " + std::to_string(n) + " widths)");
+  return w->get<std::vector<int>>();
+}
+
+// Widths for the cell's model (method, budget), computed once and kept in models/<key>.widths.json;
+// a damaged widths file is computed again.
 Result<std::vector<int>> widths_for(const Context& ctx, const Cell& cell) {
   const std::string path = ctx.dir + "/models/" + cell.model_key() + ".widths.json";
+  if (exists(path) && !read_widths(path, cell.model).ok()) std::remove(path.c_str());
   if (!exists(path)) {
     if (cell.method == "uniform") {
       auto family = arch::family_from_name(cell.model);
@@ -92,19 +115,30 @@ Result<std::vector<int>> widths_for(const Context& ctx, const Cell& cell) {
       if (fit == ctx.fits.end())
         return bad_input("no NeuralScale fit for " + cell.model + " (set fits." + cell.model +
                          " in the study config)");
-      const std::string tmp = path + ".out";
+      // Named like write_file_atomic's temp files, so a killed study's leftover is swept.
+      const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + ".scale";
       Status s = stage(ctx, cell.model_key(), "scale",
                        {"scale", "--model", cell.model, "--dataset", ctx.config.dataset, "--method",
                         "neuralscale", "--fit", fit->second, "--budget", cell.budget, "--count",
                         ctx.config.count, "--align", std::to_string(cell.align), "--json"},
                        tmp);
-      if (!s.ok()) return s.error();
+      if (!s.ok()) {
+        std::remove(tmp.c_str());
+        return s.error();
+      }
       std::rename(tmp.c_str(), path.c_str());
     }
   }
-  auto j = read_json(path);
-  if (!j.ok()) return j.error();
-  return (*j)["widths"].get<std::vector<int>>();
+  return read_widths(path, cell.model);
+}
+
+// An ONNX model our export wrote: a regular, non-empty file starting with ModelProto's first field
+// (ir_version, tag 0x08). A 0-byte or overwritten shared model is made again.
+bool plausible_onnx(const std::string& path) {
+  if (!is_regular_file(path)) return false;
+  std::ifstream in(path, std::ios::binary);
+  char first = 0;
+  return in.get(first) && first == 0x08;
 }
 
 std::string duration(double s) {
@@ -126,7 +160,9 @@ Result<std::string> search_fit(const Context& ctx, const std::string& model) {
   const SearchSettings& z = c.search;
   const std::string out = ctx.dir + "/search/" + model;
   Result<nlohmann::json> done = read_json(out + "/search.json");
-  if (done.ok() && done->value("finished", false)) return out + "/fit.json";
+  // A damaged search.json (not an object) is an unfinished search: it is resumed.
+  if (done.ok() && done->is_object() && done->contains("finished") && (*done)["finished"] == true)
+    return out + "/fit.json";
   std::vector<std::string> args = {"search",
                                    "--model",
                                    model,
@@ -169,8 +205,12 @@ Result<std::string> model_for(const Context& ctx, const Cell& cell,
                               const std::vector<int>& widths) {
   const std::string mk = cell.model_key();
   const std::string onnx = ctx.dir + "/models/" + mk + ".onnx";
-  if (exists(onnx)) return onnx;
+  if (exists(onnx) && plausible_onnx(onnx)) return onnx;
+  std::remove(onnx.c_str());
   const std::string run = ctx.dir + "/runs/" + mk;
+  // A damaged summary is written again by resuming the run (its checkpoint is at the last epoch).
+  if (auto summary = read_json(run + "/summary.json"); !summary.ok() || !summary->is_object())
+    std::remove((run + "/summary.json").c_str());
   if (ctx.config.train.enabled && !exists(run + "/summary.json")) {
     const TrainSettings& t = ctx.config.train;
     std::vector<std::string> args = {"train",
@@ -267,9 +307,16 @@ void make_models(const Context& ctx, Models& models) {
     FileLock machine(machine_lock(ctx), /*wait=*/true, /*shared=*/true);
     // Other study processes on this directory make the same models: one at a time per model.
     FileLock model_lock(ctx.dir + "/locks/" + cell->model_key() + ".lock", /*wait=*/true);
-    auto widths = widths_for(ctx, *cell);
-    Result<std::string> onnx =
-        widths.ok() ? model_for(ctx, *cell, *widths) : Result<std::string>(widths.error());
+    Result<std::vector<int>> widths = failure("not made");
+    Result<std::string> onnx = failure("not made");
+    try {  // an exception on a worker thread would abort the study: it fails this model instead
+      widths = widths_for(ctx, *cell);
+      onnx = widths.ok() ? model_for(ctx, *cell, *widths) : Result<std::string>(widths.error());
+    } catch (const std::exception& e) {
+      const Error err = failure(std::string("cannot make ") + cell->model_key() + ": " + e.what());
+      widths = err;
+      onnx = err;
+    }
     models.finish(cell->model_key(), std::move(widths), std::move(onnx));
   }
 }
@@ -314,6 +361,11 @@ Status measure_cell(const Context& ctx, const Cell& cell, Models& models) {
   if (!widths.ok()) return widths.error();
   if (!onnx.ok()) return onnx.error();
   const std::string bench_json = ctx.dir + "/cells/" + cell.key() + ".bench.json";
+  // A bench file that holds no measurement (damaged, truncated) is measured again.
+  if (exists(bench_json)) {
+    auto old = read_json(bench_json);
+    if (!old.ok() || !bench_result(*old).ok()) std::remove(bench_json.c_str());
+  }
   if (!exists(bench_json)) {
     FileLock lock(device_lock(ctx, cell.device), /*wait=*/true);
     if (Status s = stage(ctx, cell.key(), "bench", bench_args(ctx, cell, *onnx, bench_json));
@@ -346,6 +398,8 @@ Status measure_cell(const Context& ctx, const Cell& cell, Models& models) {
   }
   auto record = make_record(ctx.config, cell, *widths, train, *bench, explained);
   if (!record.ok()) return record.error();
+  if (Status s = check_record(*record, cell.key()); !s.ok())
+    return failure("the record of " + cell.key() + " would be malformed: " + s.error().message);
   if (Status s = ctx.store.write_record(cell.key(), *record); !s.ok()) return s;
   return ctx.store.index(*record);
 }
@@ -406,11 +460,29 @@ void measure_on_device(const Context& ctx, const std::string& device,
     }
     const auto t0 = std::chrono::steady_clock::now();
     if (!ready) ready = device_ready(ctx, device);
-    const Status s = ready->ok() ? measure_cell(ctx, *cell, models)
-                                 : Status(failure(ready->error().message +
-                                                  " (not retried in this run; --resume retries)"));
+    Status s;
+    try {  // an exception on a measuring thread would abort the study: it fails this cell instead
+      s = ready->ok() ? measure_cell(ctx, *cell, models)
+                      : Status(failure(ready->error().message +
+                                       " (not retried in this run; --resume retries)"));
+    } catch (const std::exception& e) {
+      s = failure(std::string("cannot measure ") + cell->key() + ": " + e.what());
+    }
     progress.done(*cell, s, Progress::seconds_since(t0));
   }
+}
+
+// What killed study processes (and their stages) left half-written: temp files whose writer is
+// gone. Live writers' files (another study process on this directory) are kept.
+void sweep_temp_files(const std::string& dir) {
+  for (const std::string sub : {"", "/cells", "/models", "/logs"})
+    remove_stale_temp_files(dir + sub);
+  for (const std::string sub : {"/runs", "/search"})
+    if (DIR* d = ::opendir((dir + sub).c_str())) {
+      while (const dirent* e = ::readdir(d))
+        if (e->d_name[0] != '.') remove_stale_temp_files(dir + sub + "/" + e->d_name);
+      ::closedir(d);
+    }
 }
 
 }  // namespace
@@ -465,6 +537,7 @@ Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
   if (Status s = write_file_atomic(dir + "/config.json", to_json(config).dump(2) + "\n"); !s.ok())
     return s.error();
   if (Status s = ctx.store.reindex(); !s.ok()) return s.error();  // repair a killed run's index
+  sweep_temp_files(dir);
 
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const std::vector<Cell> cells = expand(config, static_cast<int>(cores));
