@@ -1,4 +1,5 @@
 // paramscale: what shrinking a CNN to N parameters costs and buys, measured.
+#include <cstdlib>
 #include <iostream>
 #include <new>
 #include <string>
@@ -81,6 +82,8 @@ int main(int argc, char** argv) {
     std::cerr << "paramscale: error: " << one_line(e.error.message) << '\n';
     return e.error.exit_code;
   }
+  // Tests hand paramscale the command lines a study builds and stop here: the flags parsed.
+  if (const char* only = std::getenv("PARAMSCALE_PARSE_ONLY"); only && *only) return action ? 0 : 2;
   try {
     return action ? action() : 2;
   } catch (const CliError& e) {

@@ -78,6 +78,58 @@ Status take(const nlohmann::json& j, const char* key, T& out) {
 }
 }  // namespace
 
+// "slurm": {"partitions": {"make", "measure"}, "time": {"make", "measure"}, "gres": {"make"},
+//           "constraint": {"measure"}, "exclusive_measure", "max_concurrent", "extra_args",
+//           "poll_seconds"}
+Status slurm_from_json(const nlohmann::json& j, SlurmSettings& s) {
+  if (!j.is_object()) return bad_input("config field 'slurm' must be an object");
+  static const std::vector<std::string> known = {"partitions", "time", "gres", "constraint",
+                                                 "exclusive_measure", "max_concurrent",
+                                                 "extra_args", "poll_seconds"};
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (std::find(known.begin(), known.end(), it.key()) == known.end())
+      return bad_input("unknown config field 'slurm." + it.key() + "'");
+  auto pair = [&](const char* key, std::string* make, std::string* measure) -> Status {
+    if (!j.contains(key)) return {};
+    const auto& o = j[key];
+    if (!o.is_object()) return bad_input(std::string("config 'slurm.") + key + "' must be an object");
+    for (auto it = o.begin(); it != o.end(); ++it) {
+      std::string* target = it.key() == "make" ? make : it.key() == "measure" ? measure : nullptr;
+      if (!target || !it.value().is_string())
+        return bad_input(std::string("config 'slurm.") + key + "." + it.key() +
+                         "' is not a string for make or measure");
+      *target = it.value().get<std::string>();
+    }
+    return {};
+  };
+  std::string unused;
+  for (Status st : {pair("partitions", &s.make_partition, &s.measure_partition),
+                    pair("time", &s.make_time, &s.measure_time), pair("gres", &s.make_gres, &unused),
+                    pair("constraint", &unused, &s.measure_constraint),
+                    take(j, "exclusive_measure", s.measure_exclusive),
+                    take(j, "max_concurrent", s.max_concurrent), take(j, "extra_args", s.extra_args),
+                    take(j, "poll_seconds", s.poll_seconds)})
+    if (!st.ok()) return st.error();
+  if (!unused.empty()) return bad_input("config 'slurm': gres is for make, constraint for measure");
+  if (s.make_time.empty() || s.measure_time.empty())
+    return bad_input("config 'slurm.time': every job needs a time limit");
+  if (s.max_concurrent < 0) return bad_input("config 'slurm.max_concurrent' must be >= 0");
+  if (!(s.poll_seconds >= 0.2) || s.poll_seconds > 3600)
+    return bad_input("config 'slurm.poll_seconds' must be 0.2..3600");
+  return {};
+}
+
+nlohmann::json slurm_to_json(const SlurmSettings& s) {
+  return {{"partitions", {{"make", s.make_partition}, {"measure", s.measure_partition}}},
+          {"time", {{"make", s.make_time}, {"measure", s.measure_time}}},
+          {"gres", {{"make", s.make_gres}}},
+          {"constraint", {{"measure", s.measure_constraint}}},
+          {"exclusive_measure", s.measure_exclusive},
+          {"max_concurrent", s.max_concurrent},
+          {"extra_args", s.extra_args},
+          {"poll_seconds", s.poll_seconds}};
+}
+
 Result<StudyConfig> config_from_json(const nlohmann::json& j) {
   if (!j.is_object()) return bad_input("study config must be a JSON object");
   StudyConfig c;
@@ -90,7 +142,7 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
   static const std::vector<std::string> known = {
       "preset",  "name",       "dataset", "models",       "methods", "budgets", "runtimes",
       "threads", "opt_levels", "seeds",   "fits",         "count",   "train",   "search",
-      "bench",   "aligns",     "devices", "devices_file", "explain"};
+      "bench",   "aligns",     "devices", "devices_file", "explain", "executor", "slurm"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(known.begin(), known.end(), it.key()) == known.end())
       return bad_input("unknown config field '" + it.key() + "'");
@@ -127,6 +179,12 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
       return bad_input(
           "config 'search' needs subset >= 0, batch_size >= 2, warmup >= 0, "
           "0 <= prune_fraction < 1, frequency >= 1, iterations >= 1");
+  }
+  if (Status s = take(j, "executor", c.executor); !s.ok()) return s.error();
+  if (c.executor != "local" && c.executor != "slurm")
+    return bad_input("config 'executor' must be \"local\" or \"slurm\", got '" + c.executor + "'");
+  if (j.contains("slurm")) {
+    if (Status s = slurm_from_json(j["slurm"], c.slurm); !s.ok()) return s.error();
   }
   if (j.contains("explain")) {
     const auto& x = j["explain"];
@@ -306,6 +364,10 @@ nlohmann::json to_json(const StudyConfig& c) {
   // Written only when used, so studies saved before devices existed still match on --resume.
   if (c.devices != std::vector<std::string>{"local"}) j["devices"] = c.devices;
   if (!c.devices_file.empty()) j["devices_file"] = c.devices_file;
+  if (c.executor != "local") {
+    j["executor"] = c.executor;
+    j["slurm"] = slurm_to_json(c.slurm);
+  }
   // Written only when not the default, for the same reason.
   if (!c.explain.enabled || c.explain.runs != ExplainSettings{}.runs)
     j["explain"] = {{"enabled", c.explain.enabled}, {"runs", c.explain.runs}};

@@ -50,6 +50,21 @@ struct ExplainSettings {
   int runs = 20;  // profiled runs per cell
 };
 
+// Where the stages run: "local" (child processes here) or "slurm" (job arrays on a Slurm
+// cluster; study/slurm.h). Per stage kind: models are made (search, train, export) on the `make`
+// partition with its gres (a GPU for training), cells measured on the `measure` partition or
+// constraint, by default one measuring task per node (--exclusive).
+struct SlurmSettings {
+  std::string make_partition, measure_partition;  // "" = the cluster's default
+  std::string make_time = "04:00:00", measure_time = "00:30:00";
+  std::string make_gres;           // e.g. "gpu:1"
+  std::string measure_constraint;  // e.g. the feature of the measuring nodes
+  bool measure_exclusive = true;   // one measuring task per node
+  int max_concurrent = 0;          // per array (%k); 0 = no limit
+  std::vector<std::string> extra_args;  // further sbatch arguments for every array
+  double poll_seconds = 5;              // how often a waiting study looks at the queue
+};
+
 struct StudyConfig {
   std::string name = "custom";
   std::string dataset = "fashion-mnist";
@@ -74,6 +89,8 @@ struct StudyConfig {
   SearchSettings search;
   BenchSettings bench;
   ExplainSettings explain;
+  std::string executor = "local";  // local | slurm
+  SlurmSettings slurm;
 };
 
 const std::vector<std::string>& preset_names();
