@@ -6,6 +6,7 @@
 #
 #   bench/int8.sh          # PARAMSCALE=path/to/paramscale REPS=3 OUT=/tmp/... FITS=dir
 #   FAMILIES=vgg11 BUDGETS=0.25 REPS=1 MIN_SECONDS=0.5 bench/int8.sh   # a quick subset
+#   PREPARE_ONLY=1 bench/int8.sh   # export and quantize only (needs no idle machine)
 #
 # Networks are built in CIFAR-10 shapes with seeded random weights and quantized on seeded noise
 # (--random-calibration): int8 kernels take the same time whatever the scales, so latency and
@@ -22,6 +23,7 @@ OUT=${OUT:-/tmp/paramscale-int8}
 REPS=${REPS:-3}
 THREADS=${THREADS:-1,2}
 MIN_SECONDS=${MIN_SECONDS:-2}
+MAX_SECONDS=${MAX_SECONDS:-6}
 BUDGETS=${BUDGETS:-"0.25 0.5 0.75 1.0"}
 FAMILIES=${FAMILIES:-"vgg11 mobilenetv2 preact_resnet18 resnet50"}
 METHODS=${METHODS:-"uniform neuralscale"}
@@ -45,6 +47,8 @@ for m in $FAMILIES; do
       n="$m-$b-$meth"
       flags="--model $m --dataset cifar10 --method $meth --budget params:$b"
       [ "$meth" = neuralscale ] && flags="$flags --fit $(fit_for "$m")"
+      # Models already in $OUT are kept: they can be made beforehand, under load (PREPARE_ONLY=1).
+      [ -f "$OUT/$n.int8.json" ] && continue
       # shellcheck disable=SC2086
       "$PS" export $flags --seed 1 -o "$OUT/$n.fp32.onnx" >&2
       "$PS" quantize "$OUT/$n.fp32.onnx" -o "$OUT/$n.int8.onnx" --random-calibration \
@@ -53,6 +57,7 @@ for m in $FAMILIES; do
   done
 done
 
+[ "${PREPARE_ONLY:-0}" = 1 ] && exit 0
 for rep in $(seq 1 "$REPS"); do
   echo "rep $rep: $(uptime)" | tee -a "$OUT/load.txt" >&2
   i=0
@@ -64,7 +69,8 @@ for rep in $(seq 1 "$REPS"); do
         models=()
         for p in $order; do models+=("$OUT/$n.$p.onnx"); done
         "$PS" bench "${models[@]}" --runtime ort --threads "$THREADS" --opt-level all \
-          --warmup-ms 300 --min-seconds "$MIN_SECONDS" --min-runs 20 --output jsonl \
+          --warmup-ms 300 --min-seconds "$MIN_SECONDS" --max-seconds "$MAX_SECONDS" --min-runs 20 \
+          --output jsonl \
           >>"$OUT/bench.jsonl"
         i=$((i + 1))
       done

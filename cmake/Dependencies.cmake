@@ -1,7 +1,6 @@
-# Finds every dependency; scripts/install-deps.sh installs them all.
-find_package(nlohmann_json 3 REQUIRED)
-find_package(CLI11 REQUIRED)
-find_package(SQLite3 REQUIRED)
+# Finds every dependency; scripts/install-deps.sh installs them all. The device build
+# (PARAMSCALE_DEVICE_BUILD) needs only threads, ONNX Runtime and two header-only libraries, staged
+# by cmake/DeviceHeaders.cmake so that a cross build never searches the host's /usr/include.
 find_package(Threads REQUIRED)
 
 # ONNX Runtime: library from the onnxruntime-node npm tarball, headers from Debian trixie's .deb.
@@ -20,6 +19,15 @@ set_target_properties(onnxruntime PROPERTIES
   IMPORTED_LOCATION "${PARAMSCALE_ORT_ROOT}/lib/${_ort_arch}/libonnxruntime.so.1"
   IMPORTED_SONAME libonnxruntime.so.1
   INTERFACE_INCLUDE_DIRECTORIES "${PARAMSCALE_ORT_ROOT}/include")
+
+if(PARAMSCALE_DEVICE_BUILD)
+  include(${CMAKE_CURRENT_LIST_DIR}/DeviceHeaders.cmake)
+  return()
+endif()
+
+find_package(nlohmann_json 3 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(SQLite3 REQUIRED)
 
 # libonnx: protobuf must be found first (its config expects the protobuf targets).
 find_package(Protobuf REQUIRED)

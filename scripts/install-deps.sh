@@ -5,8 +5,10 @@
 #   ONNX Runtime 1.30 CPU library     -> the onnxruntime-node npm tarball (npm pack: no install scripts)
 #   ONNX Runtime C/C++ headers (1.21) -> Debian trixie's libonnxruntime-dev .deb, fetched through a
 #                                        private apt sources list, unpacked with dpkg -x
+#   qemu-aarch64 (10.0, static)       -> Debian trixie's qemu-user .deb, the same way; runs the
+#                                        aarch64 device bundle's tests (bookworm's 7.2 crashes ORT)
 # Everything fetched by hand is checked against a pinned sha256.
-# Destination of the ONNX Runtime files: $PARAMSCALE_DEPS (default: <repo>/build/deps).
+# Destination of the ONNX Runtime files and qemu: $PARAMSCALE_DEPS (default: <repo>/build/deps).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,9 +26,11 @@ APT_PACKAGES=(
   dataset-fashion-mnist libonnx-testdata libjpeg-dev
   gnuplot-nox
   ca-certificates dpkg-dev clang-format
+  g++-aarch64-linux-gnu  # scripts/build-bundle.sh aarch64: the Raspberry Pi / Jetson device bundle
   python3-torch  # bench/train_throughput.sh: the same training loop in PyTorch's Python frontend
   chromium       # tests/study/report_html_test.cc: report.html as a browser renders it
   openssh-client openssh-server procps  # tests/device: a real sshd on loopback plays the device
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer targets, ASan + UBSan
 )
 
 ORT_VERSION=1.30.0
@@ -35,6 +39,8 @@ ORT_X64_SHA256=ffb75a925ba05e47b235bb66e3e3911714a80b328a9c9425539feb204aa32a23
 ORT_ARM64_SHA256=1f549d46250b005580b597f4164984aaf75b3bcb9f3aeb07c7f8a8fe60b23c76
 ORT_HEADERS_DEB_VERSION=1.21.0+dfsg-1
 ORT_HEADERS_DEB_SHA256=14f7d959d5deacbcf1504830d4189f91fc67382b399ed9ae9d3aa9c4050ced08
+QEMU_DEB_VERSION=1:10.0.13+ds-0+deb13u1
+QEMU_DEB_SHA256=ca6ede739327a20ae5a3498230c8a3a9a072c586e131bc6bcc1201eb1725e336
 
 die() { echo "install-deps: $*" >&2; exit 1; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -87,4 +93,22 @@ if [ ! -f "$ort_dir/include/onnxruntime_cxx_api.h" ]; then
   rm -rf "$a/x"
 fi
 
-echo "install-deps: all dependencies present (ONNX Runtime in $ort_dir)" >&2
+# --- qemu-aarch64 (Debian trixie's qemu-user .deb, private apt lists) -----------------------------
+# Only the static usr/bin/qemu-aarch64 is kept (no install, no binfmt registration): the bundle
+# tests run the aarch64 bundle with it explicitly.
+qemu=$deps/qemu-10/qemu-aarch64
+if [ ! -x "$qemu" ]; then
+  echo "install-deps: fetching qemu-user=$QEMU_DEB_VERSION (qemu-aarch64) from Debian trixie" >&2
+  a=$deps/apt-trixie
+  apt_private_download "$a" trixie amd64 "qemu-user=$QEMU_DEB_VERSION" ||
+    die "could not download qemu-user=$QEMU_DEB_VERSION from trixie"
+  deb=$(find "$a/debs" -name "qemu-user_*${QEMU_DEB_VERSION#*:}_amd64.deb" | head -n1)
+  [ -n "$deb" ] || die "qemu-user=$QEMU_DEB_VERSION was downloaded but its .deb is not in $a/debs"
+  check_sha256 "$deb" "$QEMU_DEB_SHA256"
+  rm -rf "$a/q"; mkdir -p "$a/q" "$deps/qemu-10"
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$a/q" ./usr/bin/qemu-aarch64
+  install -m 0755 "$a/q/usr/bin/qemu-aarch64" "$qemu.tmp" && mv "$qemu.tmp" "$qemu"
+  rm -rf "$a/q" "$deb"  # 71 MB; the 17 MB binary is all that is used
+fi
+
+echo "install-deps: all dependencies present (ONNX Runtime in $ort_dir, qemu-aarch64 in $deps/qemu-10)" >&2

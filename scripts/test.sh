@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The README's test command: install dependencies, build, run every test; then the arch/ and
-# scaling/ tests again under AddressSanitizer + UndefinedBehaviorSanitizer (a torch-free build).
+# The README's test command: install dependencies, build, build both device bundles (the bundle
+# tests check them), run every test; then the torch-free tests again under AddressSanitizer +
+# UndefinedBehaviorSanitizer (without the bundle tests: the bundles are not sanitizer builds); then
+# every fuzz target for 30 s under libFuzzer + ASan + UBSan (scripts/fuzz.sh; README "Reliability
+# contract").
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
@@ -9,10 +12,15 @@ scripts/install-deps.sh
 t_install=$(date +%s)
 scripts/build.sh
 t_build=$(date +%s)
+scripts/build-bundle.sh x86_64
+scripts/build-bundle.sh aarch64
+t_bundle=$(date +%s)
 ctest --test-dir build --output-on-failure -j2
 t_test=$(date +%s)
 PARAMSCALE_BUILD_DIR=$repo/build-asan scripts/build.sh -DPARAMSCALE_SANITIZE=ON -DPARAMSCALE_WITH_TORCH=OFF
 ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$repo/scripts/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \
-  ctest --test-dir build-asan --output-on-failure -j2
+  ctest --test-dir build-asan --output-on-failure -j2 -E '^bundle_test\.'
 t_asan=$(date +%s)
-echo "test.sh: install $((t_install - start)) s, build $((t_build - t_install)) s, tests $((t_test - t_build)) s, sanitizer build+tests $((t_asan - t_test)) s" >&2
+scripts/fuzz.sh "${PARAMSCALE_FUZZ_SECONDS:-30}"
+t_fuzz=$(date +%s)
+echo "test.sh: install $((t_install - start)) s, build $((t_build - t_install)) s, bundles $((t_bundle - t_build)) s, tests $((t_test - t_bundle)) s, sanitizer build+tests $((t_asan - t_test)) s, fuzzing build+runs $((t_fuzz - t_asan)) s" >&2

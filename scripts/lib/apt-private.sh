@@ -47,7 +47,9 @@ debian_mirror() {
 # apt_private_download DIR SUITE ARCH PACKAGE... : downloads the .deb files into DIR/debs
 # (DIR/lists keeps the private package lists, refreshed once per DIR and suite/arch).
 apt_private_download() {
-  local dir=$1 suite=$2 arch=$3
+  local dir suite=$2 arch=$3
+  # apt resolves relative Dir:: paths against its own directories (/etc/apt, /var/lib/apt).
+  dir=$(realpath -m "$1")
   shift 3
   local mirror
   mirror=$(debian_mirror) || return 1

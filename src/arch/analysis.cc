@@ -1,6 +1,10 @@
 #include "arch/analysis.h"
 
 #include <algorithm>
+#include <string>
+
+#include "arch/families.h"
+#include "util/limits.h"
 
 namespace paramscale::arch {
 
@@ -97,6 +101,15 @@ std::vector<int64_t> live_activation_bytes(const Network& net, int batch) {
   int64_t running = 0;
   for (int i = 0; i < n; ++i) live[i] = running += delta[i];
   return live;
+}
+
+Status check_materialisable(const Network& net) {
+  const int64_t params = param_count(net);
+  if (params > kMaxMaterialisedParams)
+    return bad_input(std::string(family_name(net.family)) + " with these widths has " +
+                     std::to_string(params) + " parameters, more than the " +
+                     std::to_string(kMaxMaterialisedParams) + " paramscale builds weights for");
+  return {};
 }
 
 Analysis analyze(const Network& net, int batch) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "arch/network.h"
+#include "util/result.h"
 
 namespace paramscale::arch {
 
@@ -42,6 +43,10 @@ struct Analysis {
 };
 
 Analysis analyze(const Network& net, int batch = 1);
+
+// Bad input when the network has more parameters than paramscale materialises as weights
+// (kMaxMaterialisedParams, util/limits.h): checked before weights or a libtorch model are made.
+Status check_materialisable(const Network& net);
 
 int64_t param_count(const Network& net);
 int64_t layer_params(const Layer& layer);

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "util/limits.h"
+
 namespace paramscale::arch {
 
 const char* family_name(Family family) {
@@ -113,9 +115,10 @@ Result<Network> build_network(Family family, const DatasetShape& dataset,
     return bad_input(std::string(family_name(family)) + " takes " + std::to_string(expected) +
                      " widths, got " + std::to_string(widths.size()));
   for (size_t i = 0; i < widths.size(); ++i)
-    if (widths[i] < 1)
+    if (widths[i] < 1 || widths[i] > kMaxWidth)
       return bad_input("width " + std::to_string(i) + " (" + width_names(family)[i] +
-                       ") must be a positive integer, got " + std::to_string(widths[i]));
+                       ") must be an integer from 1 to " + std::to_string(kMaxWidth) + ", got " +
+                       std::to_string(widths[i]));
   if (dataset.channels < 1 || dataset.classes < 1 || dataset.height < 1 || dataset.width < 1)
     return bad_input("dataset shape must have positive channels, size and classes");
   try {

@@ -1,11 +1,13 @@
 #include "arch/weights.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 
 #include "util/atomic_file.h"
+#include "util/files.h"
 
 namespace paramscale::arch {
 
@@ -70,9 +72,10 @@ Weights random_weights(const Network& net, uint64_t seed) {
   SplitMix rng{seed};
   for (auto& [name, t] : w) {  // std::map: a fixed order, so values depend only on seed and shapes
     t.data.assign(static_cast<size_t>(t.elements()), 0.0f);
-    const auto ends_with = [&](const char* s) {
-      return name.size() >= std::strlen(s) &&
-             name.compare(name.size() - std::strlen(s), std::string::npos, s) == 0;
+    // C++17 lambdas cannot capture a structured binding (clang refuses; the fuzz build is clang).
+    const auto ends_with = [&key = name](const char* s) {
+      return key.size() >= std::strlen(s) &&
+             key.compare(key.size() - std::strlen(s), std::string::npos, s) == 0;
     };
     if (t.shape.size() > 1) {
       const int64_t fan_in = t.elements() / t.shape[0];
@@ -121,49 +124,65 @@ Status write_weights(const std::string& path, const Weights& weights) {
 }
 
 Result<Weights> read_weights(const std::string& path) {
+  auto size = regular_file_size(path, "weights file");
+  if (!size.ok()) return size.error();
   std::ifstream in(path, std::ios::binary);
   if (!in) return bad_input("cannot open weights file " + path);
+  // Every size the file declares is checked against the bytes it still has before allocating.
+  int64_t left = *size;
   const auto truncated = [&] { return bad_input("weights file " + path + " is truncated"); };
+  const auto take = [&](void* out, int64_t n) {
+    if (n > left || !in.read(static_cast<char*>(out), static_cast<std::streamsize>(n)))
+      return false;
+    left -= n;
+    return true;
+  };
   char magic[8];
-  if (!in.read(magic, 8)) return truncated();
+  if (!take(magic, 8)) return truncated();
   if (std::memcmp(magic, kMagic, 8) != 0)
     return bad_input(path + " is not a paramscale weights file (bad magic)");
   uint32_t version = 0, count = 0;
-  if (!in.read(reinterpret_cast<char*>(&version), 4)) return truncated();
+  if (!take(&version, 4)) return truncated();
   if (version != kVersion)
     return bad_input("weights file " + path + " has version " + std::to_string(version) +
                      ", expected 1");
-  if (!in.read(reinterpret_cast<char*>(&count), 4)) return truncated();
-  if (count > 100000)
-    return bad_input("weights file " + path + " claims " + std::to_string(count) + " tensors");
+  if (!take(&count, 4)) return truncated();
+  if (count > 100000 || int64_t{count} * 12 > left)
+    return bad_input("weights file " + path + " claims " + std::to_string(count) +
+                     " tensors, more than it can hold");
   Weights w;
   for (uint32_t i = 0; i < count; ++i) {
     uint32_t len = 0, rank = 0;
-    if (!in.read(reinterpret_cast<char*>(&len), 4)) return truncated();
+    if (!take(&len, 4)) return truncated();
     if (len == 0 || len > 4096)
       return bad_input("weights file " + path + " has a bad tensor name length");
-    std::string name(len, '\0');
-    if (!in.read(name.data(), len)) return truncated();
-    if (!in.read(reinterpret_cast<char*>(&rank), 4)) return truncated();
+    std::string name(std::min<int64_t>(len, left), '\0');
+    if (!take(name.data(), len)) return truncated();
+    // Names are layer names: printable ASCII (messages quote them, and must stay one line).
+    for (const char c : name)
+      if (c < 0x21 || c > 0x7e)
+        return bad_input("weights file " + path + " has a tensor name that is not printable ASCII");
+    if (!take(&rank, 4)) return truncated();
     if (rank > 8)
       return bad_input("weights tensor '" + name + "' in " + path + " has rank " +
                        std::to_string(rank));
     Tensor t;
     t.shape.resize(rank);
-    if (!in.read(reinterpret_cast<char*>(t.shape.data()), rank * sizeof(int64_t)))
-      return truncated();
+    if (!take(t.shape.data(), int64_t{rank} * 8)) return truncated();
     int64_t n = 1;
     for (int64_t d : t.shape) {
       if (d < 0 || d > kMaxElements || (n *= d) > kMaxElements)
         return bad_input("weights tensor '" + name + "' in " + path + " has an impossible shape");
     }
+    if (n * int64_t{sizeof(float)} > left)
+      return bad_input("weights tensor '" + name + "' in " + path + " claims " + std::to_string(n) +
+                       " values; the file is truncated or damaged");
     t.data.resize(static_cast<size_t>(n));
-    if (!in.read(reinterpret_cast<char*>(t.data.data()),
-                 static_cast<std::streamsize>(n * sizeof(float))))
-      return truncated();
-    w[name] = std::move(t);
+    if (!take(t.data.data(), n * int64_t{sizeof(float)})) return truncated();
+    if (!w.emplace(name, std::move(t)).second)
+      return bad_input("weights file " + path + " has tensor '" + name + "' twice");
   }
-  if (in.peek() != std::char_traits<char>::eof())
+  if (left != 0 || in.peek() != std::char_traits<char>::eof())
     return bad_input("weights file " + path + " has trailing bytes after its last tensor");
   return w;
 }

@@ -6,6 +6,7 @@
 #include "cli/arch_view.h"
 #include "cli/command.h"
 #include "cli/network_args.h"
+#include "util/limits.h"
 
 namespace paramscale::cli {
 
@@ -18,7 +19,8 @@ struct ArchArgs {
 };
 
 int run_arch(const ArchArgs& args) {
-  if (args.batch < 1) fail_usage("--batch must be a positive integer");
+  if (args.batch < 1 || args.batch > kMaxBatch)
+    fail_usage("--batch must be an integer from 1 to " + std::to_string(kMaxBatch));
   nlohmann::json all = nlohmann::json::array();
   for (arch::Family family : resolve_families(args.net)) {
     const ResolvedNetwork r = resolve_uniform(args.net, family);

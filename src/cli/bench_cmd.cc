@@ -3,28 +3,32 @@
 //
 // Every list flag (--runtime, --threads, --batch, --opt-level, --arena, --mem-pattern) takes comma-
 // separated values and bench measures the cross product, each cell in a fresh child process (the
-// hidden `bench-child` command, runtime/child.h). Progress on stderr (when it is a terminal, or
-// with
-// --progress); results on stdout as a markdown table (or CSV/JSON/JSONL); all records, raw timings
-// included, to --json FILE, written atomically. A cell that fails is reported on stderr as one line
-// and the others still run; the exit status is 2 if any failed on bad input, else 1 if any failed.
+// hidden `bench-child` command, runtime/child.h) — or, with --in-process, one single cell in the
+// bench process itself, for callers that start a fresh process per measurement anyway (the device
+// layer over ssh) and for emulators that cannot re-execute the binary (qemu-user). Progress on
+// stderr (when it is a terminal, or with --progress); results on stdout as a markdown table (or
+// CSV/JSON/JSONL); all records, raw timings included, to --json FILE, written atomically. A cell
+// that fails is reported on stderr as one line and the others still run; the exit status is 2 if
+// any failed on bad input, else 1 if any failed.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <sstream>
 
+#include "cli/bench_targets.h"
 #include "cli/command.h"
 #include "cli/table.h"
-#include "device/session.h"
-#include "export/onnx_export.h"
-#include "export/run_dir.h"
+#include "device/registry.h"
 #include "runtime/child.h"
 #include "runtime/model_info.h"
 #include "util/atomic_file.h"
+#include "util/files.h"
+#include "util/limits.h"
 
 namespace paramscale::cli {
 
@@ -35,13 +39,12 @@ using nlohmann::json;
 
 struct BenchArgs {
   std::vector<std::string> models;
-  std::string runtimes = "ort", threads, batches = "1", opt_levels = "all", arenas = "on",
+  std::string runtimes = "ort", threads, batches, opt_levels = "all", arenas = "on",
               mem_patterns = "on";
-  int warmup_runs = 10, min_runs = 30;
+  rt::Protocol protocol;  // warm-up, stopping rule, seed: runtime/measure.h's defaults
   // 5 s of timed runs: consecutive runs then agree within 5% here (bench/README.md); 1 s did not.
-  double warmup_ms = 500, min_seconds = 5.0, timeout = 600;
-  uint64_t seed = 42;
-  bool no_layout = false, progress = false;
+  double timeout = 600;
+  bool no_layout = false, progress = false, in_process = false;
   std::string json_path, output = "md";
   std::string devices = device::kLocal;  // comma list: "local" and names from the devices file
   std::string devices_path = device::default_devices_path();
@@ -116,6 +119,18 @@ std::map<std::string, device::Device> resolve_devices(const BenchArgs& a,
   return out;
 }
 
+// Without --batch, a model with a fixed batch dimension runs that batch (as onnxruntime_perf_test
+// and trtexec do); a dynamic batch, a run directory or an unreadable file runs 1 (the
+// measurement then reports any problem with the file).
+std::vector<int> default_batch(const std::string& model) {
+  if (rt::is_run_dir(model)) return {1};
+  auto info = rt::read_model_info(model);
+  if (info.ok() && !info->input_shape.empty() && info->input_shape[0] > 0 &&
+      info->input_shape[0] <= (1 << 16))
+    return {static_cast<int>(info->input_shape[0])};
+  return {1};
+}
+
 std::vector<BenchCell> plan(const BenchArgs& a) {
   const auto runtimes = split_list(a.runtimes, "--runtime", rt::known_runtimes());
   const auto devices = split_list(a.devices, "--device", {});
@@ -123,30 +138,39 @@ std::vector<BenchCell> plan(const BenchArgs& a) {
   std::vector<int> threads;
   for (const auto& t : split_list(a.threads.empty() ? "all" : a.threads, "--threads", {}))
     threads.push_back(t == "all" ? 0 : unwrap(parse_int_list(t, "--threads")).front());
+  for (int t : threads)
+    if (t > kMaxThreads)
+      fail_usage("--threads: " + std::to_string(t) + " is more than the " +
+                 std::to_string(kMaxThreads) + " threads bench runs");
   if (!(a.timeout > 0)) fail_usage("--timeout must be a positive number of seconds");
-  const auto batches = unwrap(parse_int_list(a.batches, "--batch"));
+  const auto given_batches =
+      a.batches.empty() ? std::vector<int>{} : unwrap(parse_int_list(a.batches, "--batch"));
+  for (int b : given_batches)
+    if (b > kMaxBatch) fail_usage("--batch: " + std::to_string(b) + " is more than the limit");
   const auto levels =
       split_list(a.opt_levels, "--opt-level", {"disable", "basic", "extended", "all"});
   const auto arenas = split_list(a.arenas, "--arena", {"on", "off"});
   const auto patterns = split_list(a.mem_patterns, "--mem-pattern", {"on", "off"});
   rt::Protocol p;
-  p.warmup_runs = a.warmup_runs;
-  p.warmup_ms = a.warmup_ms;
-  p.min_runs = a.min_runs;
-  p.min_seconds = a.min_seconds;
-  p.seed = a.seed;
+  p = a.protocol;
   p.layout = !a.no_layout;
-  if (a.warmup_runs < 0) fail_usage("--warmup-runs must be >= 0");
-  if (!(a.warmup_ms >= 0)) fail_usage("--warmup-ms must be >= 0");
-  if (a.min_runs < 1)
-    fail_usage("--min-runs must be at least 1, got " + std::to_string(a.min_runs));
-  if (!(a.min_seconds >= 0)) fail_usage("--min-seconds must be >= 0");
+  // The flags by name first (what the user typed), then the protocol's own checks.
+  if (p.warmup_runs < 0) fail_usage("--warmup-runs must be >= 0");
+  if (!(p.warmup_ms >= 0)) fail_usage("--warmup-ms must be >= 0");
+  if (p.min_runs < 1)
+    fail_usage("--min-runs must be at least 1, got " + std::to_string(p.min_runs));
+  if (!(p.min_seconds >= 0)) fail_usage("--min-seconds must be >= 0");
+  if (!(p.target_ci >= 0 && p.target_ci < 1)) fail_usage("--target-ci must be in [0, 1)");
+  if (!(p.max_seconds >= 0) || !std::isfinite(p.max_seconds))
+    fail_usage("--max-seconds must be >= 0");
+  unwrap(rt::check_protocol(p));
   if (a.retry_throttled < 0 || a.retry_throttled > 100)
     fail_usage("--retry-throttled must be 0..100");
   resolve_devices(a, devices, runtimes);
   std::vector<BenchCell> cells;
   for (const auto& dev : devices)
-    for (const auto& m : a.models)
+    for (const auto& m : a.models) {
+      const std::vector<int> batches = given_batches.empty() ? default_batch(m) : given_batches;
       for (const auto& r : runtimes)
         for (int t : threads)
           for (int b : batches)
@@ -155,10 +179,15 @@ std::vector<BenchCell> plan(const BenchArgs& a) {
               for (size_t e = 0; e < (r == "ort" ? arenas.size() : 1); ++e)
                 for (size_t q = 0; q < (r == "ort" ? patterns.size() : 1); ++q) {
                   rt::MeasureRequest c{m, {}, p};
-                  c.backend = {r, t, levels[l], arenas[e] == "on", patterns[q] == "on", ""};
+                  c.backend.runtime = r;
+                  c.backend.threads = t;
+                  c.backend.opt_level = levels[l];
+                  c.backend.arena = arenas[e] == "on";
+                  c.backend.mem_pattern = patterns[q] == "on";
                   c.protocol.batch = b;
                   cells.push_back({c, dev});
                 }
+    }
   return cells;
 }
 
@@ -188,6 +217,14 @@ std::string latency_text(const json& r, const char* stat) {
   return fixed(r["latency_ms"][stat].get<double>(), 4);
 }
 
+// The median's 95% interval as +-% of it; "(cap)" when the time cap stopped the runs first.
+std::string interval_text(const json& r) {
+  const json& l = r["latency_ms"];
+  if (!l.contains("median_ci95_relative")) return "-";
+  return fixed(100.0 * l["median_ci95_relative"].get<double>(), 2) + "%" +
+         (l.value("converged", true) ? "" : " (cap)");
+}
+
 std::vector<std::string> row(const json& r, const std::string& name, bool with_device) {
   const json& o = r["request"]["backend"];
   const bool ort = o["runtime"] == "ort";
@@ -208,6 +245,7 @@ std::vector<std::string> row(const json& r, const std::string& name, bool with_d
                                    ort ? o["opt_level"].get<std::string>() : "-",
                                    ort ? (o["arena"].get<bool>() ? "on" : "off") : "-",
                                    latency_text(r, "median"),
+                                   interval_text(r),
                                    latency_text(r, "p90"),
                                    fixed(100.0 * l["cv"].get<double>(), 1) + "%",
                                    std::to_string(l["runs"].get<size_t>()),
@@ -218,95 +256,30 @@ std::vector<std::string> row(const json& r, const std::string& name, bool with_d
   return cols;
 }
 
-// A run directory measured on an ONNX runtime is exported once (as `paramscale export --run` would,
-// BatchNorm kept) into a temporary directory that lives as long as the bench.
-class RunDirExports {
- public:
-  ~RunDirExports() {
-    for (const auto& [dir, onnx] : done_) std::remove(onnx.c_str());
-    if (!tmp_.empty()) rmdir(tmp_.c_str());
-  }
-  Result<std::string> onnx_for(const std::string& run_dir) {
-    if (auto it = done_.find(run_dir); it != done_.end()) return it->second;
-    if (tmp_.empty()) {
-      char t[] = "/tmp/paramscale-bench-XXXXXX";
-      if (!mkdtemp(t)) return failure("cannot create a temporary directory for exported models");
-      tmp_ = t;
-    }
-    auto run = onnx_export::read_run_dir(run_dir);
-    if (!run.ok()) return run.error();
-    const std::string path = tmp_ + "/" + std::to_string(done_.size()) + ".onnx";
-    if (auto m = onnx_export::write_onnx(path, run->network, run->weights); !m.ok())
-      return m.error();
-    return done_[run_dir] = path;
-  }
-
- private:
-  std::string tmp_;
-  std::map<std::string, std::string> done_;
-};
-
-// Where cells are measured: a child process here, or a Session per device (opened on first use;
-// a device that cannot be reached fails its cells with the same one-line reason, without retrying
-// the connection for each).
-class Targets {
- public:
-  Targets(const BenchArgs& a) : args_(a), exe_(rt::self_executable()) {
-    for (const auto& [name, d] : resolve_devices(a, split_list(a.devices, "--device", {}), {}))
-      sessions_.emplace(name, std::make_unique<device::Session>(d, a.bundle));
-  }
-
-  // A run directory on an ONNX runtime is measured through its export, and its record names the
-  // directory it came from.
-  Result<json> measure(const BenchCell& cell) {
-    const rt::MeasureRequest& c = cell.request;
-    if (c.backend.runtime == "torch" || !rt::is_run_dir(c.model_path)) return where(cell, c);
-    auto onnx = exports_.onnx_for(c.model_path);
-    if (!onnx.ok()) return onnx.error();
-    rt::MeasureRequest exported = c;
-    exported.model_path = *onnx;
-    auto r = where(cell, exported);
-    if (r.ok()) (*r)["model"]["exported_from"] = c.model_path;
-    return r;
-  }
-
- private:
-  Result<json> where(const BenchCell& cell, const rt::MeasureRequest& c) {
-    if (cell.device == device::kLocal) {
-      auto r = rt::measure_in_child(c, exe_, args_.timeout);
-      if (r.ok()) (*r)["device"] = device::local_device_json();
-      return r;
-    }
-    if (auto dead = unreachable_.find(cell.device); dead != unreachable_.end()) return dead->second;
-    device::Session& s = *sessions_.at(cell.device);
-    if (Status o = s.open(); !o.ok())
-      return unreachable_.emplace(cell.device, o.error()).first->second;
-    return s.measure(c, args_.timeout);
-  }
-
-  const BenchArgs& args_;
-  std::string exe_;
-  RunDirExports exports_;
-  std::map<std::string, std::unique_ptr<device::Session>> sessions_;
-  std::map<std::string, Error> unreachable_;
-};
-
 bool throttled(const json& r) {
   return r.contains("board") && r["board"]["throttling"].value("throttled", false);
 }
 
 int run_bench(const BenchArgs& a) {
   const auto cells = plan(a);
+  if (a.in_process && cells.size() != 1)
+    fail_usage("--in-process measures one cell per process; these flags give " +
+               std::to_string(cells.size()) + " (one model and one value per list)");
   if (!a.json_path.empty()) {
     const size_t slash = a.json_path.rfind('/');
     const std::string dir =
         slash == std::string::npos ? "." : a.json_path.substr(0, std::max<size_t>(slash, 1));
     if (access(dir.c_str(), W_OK) != 0)
       fail_usage("--json: directory '" + dir + "' is not writable");
+    // Checked before measuring (the atomic write refuses it too, but only after the measurements).
+    struct stat st {};
+    if (::lstat(a.json_path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+      fail_usage("--json: " + a.json_path + " exists and is not a regular file");
   }
   const bool progress = a.progress || isatty(2);
   const auto names = short_names(a.models);
-  Targets targets(a);
+  BenchTargets targets(resolve_devices(a, split_list(a.devices, "--device", {}), {}), a.bundle,
+                       a.timeout, a.in_process);
   bool any_device = false;
   for (const auto& c : cells) any_device = any_device || c.device != device::kLocal;
   std::vector<json> records;
@@ -321,14 +294,23 @@ int run_bench(const BenchArgs& a) {
     if (progress)
       std::cerr << "bench: [" << i + 1 << "/" << cells.size() << "] " << name << " ("
                 << describe(cell) << ")\n";
-    auto r = access(c.model_path.c_str(), R_OK) == 0
-                 ? targets.measure(cell)
-                 : Result<json>(bad_input("cannot read '" + c.model_path + "'"));
+    // A FIFO or a device as the model would block the measurement child until its timeout.
+    auto r = access(c.model_path.c_str(), R_OK) != 0
+                 ? Result<json>(bad_input("cannot read '" + c.model_path + "'"))
+             : !is_regular_file(c.model_path) && !rt::is_run_dir(c.model_path)
+                 ? Result<json>(bad_input("'" + c.model_path +
+                                          "' is neither a regular file nor a run directory"))
+                 : targets.measure(cell.request, cell.device);
     for (int retry = 0; r.ok() && throttled(*r) && retry < a.retry_throttled; ++retry) {
       std::cerr << "bench: [" << describe(cell) << "] the board throttled ("
                 << (*r)["board"]["throttling"].value("detail", "") << "); measuring again\n";
-      r = targets.measure(cell);
+      r = targets.measure(cell.request, cell.device);
     }
+    if (r.ok() && !(*r)["latency_ms"].value("converged", true))
+      std::cerr << "bench: [" << describe(cell) << "] the median's 95% interval is still +-"
+                << fixed(100.0 * (*r)["latency_ms"]["median_ci95_relative"].get<double>(), 2)
+                << "% after the " << fixed(c.protocol.max_seconds, 0)
+                << " s cap (a noisy machine?); the record says it did not converge\n";
     if (r.ok() && !(*r)["validity"].value("timings_valid", true))
       std::cerr << "bench: [" << describe(cell)
                 << "] timings not valid: " << (*r)["validity"]["reasons"][0].get<std::string>()
@@ -355,24 +337,18 @@ int run_bench(const BenchArgs& a) {
   } else if (a.output == "jsonl") {
     for (const auto& r : records) std::cout << r.dump() << '\n';
   } else {
-    std::vector<std::string> header = {"model",      "runtime",     "threads",   "batch", "opt",
-                                       "arena",      "median ms",   "p90 ms",    "cv",    "runs",
-                                       "runtime MB", "nchwc convs", "int8 convs"};
+    std::vector<std::string> header = {"model",       "runtime",    "threads",    "batch",
+                                       "opt",         "arena",      "median ms",  "±95%",
+                                       "p90 ms",      "cv",         "runs",       "runtime MB",
+                                       "nchwc convs", "int8 convs"};
     if (any_device) header.insert(header.begin(), "device");
     Table table(header);
     for (size_t i = 0; i < records.size(); ++i)
       table.add(row(records[i], record_names[i], any_device));
-    if (a.output == "md") {
+    if (a.output == "md")
       table.print(std::cout);
-    } else {
-      for (size_t c = 0; c < header.size(); ++c) std::cout << (c ? "," : "") << header[c];
-      std::cout << '\n';
-      for (size_t i = 0; i < records.size(); ++i) {
-        const auto cols = row(records[i], record_names[i], any_device);
-        for (size_t c = 0; c < cols.size(); ++c) std::cout << (c ? "," : "") << cols[c];
-        std::cout << '\n';
-      }
-    }
+    else
+      table.print_csv(std::cout);
   }
   return exit_code;
 }
@@ -393,22 +369,31 @@ void add_bench_command(CLI::App& app, Action* action) {
                   "Intra-op threads, comma list; 'all' = every core of the machine measuring "
                   "(default: all, " +
                       std::to_string(resolve_threads(0)) + " here)");
-  cmd->add_option("--batch", a->batches, "Batch sizes, comma list")->capture_default_str();
+  cmd->add_option("--batch", a->batches,
+                  "Batch sizes, comma list (default: the model's fixed batch, else 1)");
   cmd->add_option("--opt-level", a->opt_levels,
                   "ORT graph optimisation: disable,basic,extended,all")
       ->capture_default_str();
   cmd->add_option("--arena", a->arenas, "ORT CPU memory arena: on,off")->capture_default_str();
   cmd->add_option("--mem-pattern", a->mem_patterns, "ORT memory pattern: on,off")
       ->capture_default_str();
-  cmd->add_option("--warmup-runs", a->warmup_runs, "Warm-up: at least this many runs")
+  cmd->add_option("--warmup-runs", a->protocol.warmup_runs, "Warm-up: at least this many runs")
       ->capture_default_str();
-  cmd->add_option("--warmup-ms", a->warmup_ms, "Warm-up: at least this many ms")
+  cmd->add_option("--warmup-ms", a->protocol.warmup_ms, "Warm-up: at least this many ms")
       ->capture_default_str();
-  cmd->add_option("--min-runs", a->min_runs, "Timed: at least this many runs")
+  cmd->add_option("--min-runs", a->protocol.min_runs, "Timed: at least this many runs")
       ->capture_default_str();
-  cmd->add_option("--min-seconds", a->min_seconds, "Timed: at least this many seconds")
+  cmd->add_option("--min-seconds", a->protocol.min_seconds, "Timed: at least this many seconds")
       ->capture_default_str();
-  cmd->add_option("--seed", a->seed, "Seed of the random input")->capture_default_str();
+  cmd->add_option("--target-ci", a->protocol.target_ci,
+                  "Timed: on until the median's 95% interval is within +-this fraction of it "
+                  "(0: off)")
+      ->capture_default_str();
+  cmd->add_option("--max-seconds", a->protocol.max_seconds,
+                  "Timed: stop here even if the interval is wider (the record says not converged)")
+      ->capture_default_str();
+  non_negative_seed(cmd->add_option("--seed", a->protocol.seed, "Seed of the random input")
+                        ->capture_default_str());
   cmd->add_option(
          "--timeout", a->timeout,
          "Kill a measurement still running after this many seconds (it fails, the rest go on)")
@@ -425,6 +410,9 @@ void add_bench_command(CLI::App& app, Action* action) {
                   "Measure a cell again (up to N times) when the board throttled during it")
       ->capture_default_str();
   cmd->add_flag("--progress", a->progress, "Progress on stderr even when it is not a terminal");
+  cmd->add_flag("--in-process", a->in_process,
+                "Measure in this process, not a fresh child (one cell only): for callers that "
+                "start a process per measurement, and emulators that cannot re-execute the binary");
   cmd->add_option("--json", a->json_path, "Write every record (raw timings included) to this file");
   cmd->add_option("--output", a->output, "stdout format")
       ->check(CLI::IsMember({"md", "csv", "json", "jsonl"}))

@@ -5,7 +5,20 @@
 #include <sstream>
 #include <thread>
 
+#include "util/limits.h"
+
 namespace paramscale::cli {
+
+void non_negative_seed(CLI::Option* option) {
+  // CLI11 would wrap "-1" into an unsigned seed (2^64 - 1); a seed is a non-negative integer.
+  option->check(CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+          return "must be a non-negative integer, got '" + text + "'";
+        return {};
+      },
+      "SEED"));
+}
 
 Result<std::vector<int>> parse_int_list(const std::string& text, const std::string& what) {
   std::vector<int> out;
@@ -24,6 +37,9 @@ Result<std::vector<int>> parse_int_list(const std::string& text, const std::stri
 }
 
 int resolve_threads(int flag) {
+  if (flag < 0 || flag > kMaxThreads)
+    fail_usage("--threads must be 0 (every core) or 1.." + std::to_string(kMaxThreads) + ", got " +
+               std::to_string(flag));
   if (flag > 0) return flag;
   const unsigned n = std::thread::hardware_concurrency();
   return n > 0 ? static_cast<int>(n) : 1;

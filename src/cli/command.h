@@ -36,8 +36,12 @@ inline void unwrap(const Status& s) {
 // "3,5,7" -> {3,5,7}; every entry a positive integer.
 Result<std::vector<int>> parse_int_list(const std::string& text, const std::string& what);
 
-// Thread count to use: the flag value, or every core when 0.
+// Thread count to use: the flag value, or every core when 0; negative or above kMaxThreads
+// (util/limits.h) is bad input.
 int resolve_threads(int flag);
+
+// Makes a --seed option refuse negative numbers (CLI11 would wrap them into 2^64 - 1).
+void non_negative_seed(CLI::Option* option);
 
 void add_arch_command(CLI::App& app, Action* action);
 void add_fit_command(CLI::App& app, Action* action);
@@ -48,6 +52,10 @@ void add_study_command(CLI::App& app, Action* action);
 void add_report_command(CLI::App& app, Action* action);
 void add_device_command(CLI::App& app, Action* action);
 void add_device_info_command(CLI::App& app, Action* action);
+void add_explain_command(CLI::App& app, Action* action);
+void add_peak_command(CLI::App& app, Action* action);
+void add_recommend_command(CLI::App& app, Action* action);
+void add_size_command(CLI::App& app, Action* action);
 // Commands that need libtorch (built when PARAMSCALE_WITH_TORCH is on).
 void add_train_command(CLI::App& app, Action* action);
 void add_search_command(CLI::App& app, Action* action);

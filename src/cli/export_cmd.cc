@@ -56,6 +56,7 @@ int run_export(const ExportArgs& args) {
     const arch::Family family = unwrap(arch::family_from_name(args.net.model));
     const ResolvedNetwork r = resolve_network(args.net, family);
     net = unwrap(arch::build_network(family, r.dataset, r.widths));
+    unwrap(arch::check_materialisable(net));
     what = r.budget_text + " " + args.net.method + " align=" + std::to_string(r.align.k);
     if (r.align.requested == "auto") std::cerr << align_text(r.align) << '\n';
     if (!args.weights.empty()) {
@@ -93,6 +94,7 @@ void add_export_command(CLI::App& app, Action* action) {
       cmd->add_option("--weights", args->weights, "weights file (default: seeded random weights)");
   CLI::Option* seed =
       cmd->add_option("--seed", args->seed, "seed of the random weights")->capture_default_str();
+  non_negative_seed(seed);
   weights->excludes(seed);
   run->excludes(weights)->excludes(seed);
   cmd->add_option("--batch", args->batch, "batch dimension: N or dynamic")->capture_default_str();

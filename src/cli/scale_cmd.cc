@@ -14,6 +14,7 @@
 #include "cli/table.h"
 #include "scaling/neuralscale.h"
 #include "scaling/uniform.h"
+#include "util/limits.h"
 
 namespace paramscale::cli {
 
@@ -47,7 +48,8 @@ nlohmann::json costs_json(const Scaled& s) {
 }
 
 int run_scale(const ScaleArgs& args) {
-  if (args.batch < 1) fail_usage("--batch must be a positive integer");
+  if (args.batch < 1 || args.batch > kMaxBatch)
+    fail_usage("--batch must be an integer from 1 to " + std::to_string(kMaxBatch));
   if (!args.net.widths.empty())
     fail_usage("scale solves a --budget; for explicit --widths use 'paramscale arch'");
   const arch::Family family = unwrap(arch::family_from_name(args.net.model));

@@ -20,6 +20,18 @@ struct SearchArgs {
   bool quiet = false;
 };
 
+// libtorch reports an allocation it cannot make by throwing, with a backtrace in its message: the
+// first line is the error.
+Result<nn::SearchSummary> search_guarded(arch::Family family, const arch::DatasetShape& shape,
+                                         const nn::DataSplits& data, const nn::SearchOptions& o) {
+  try {
+    return nn::search(family, shape, data, o);
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    return failure("search failed: " + what.substr(0, what.find('\n')));
+  }
+}
+
 int run_search(SearchArgs a) {
   nn::SearchOptions& o = a.search;
   o.threads = resolve_threads(a.threads);
@@ -40,7 +52,7 @@ int run_search(SearchArgs a) {
   const nn::DataSplits data = unwrap(nn::load_dataset(a.data));
   o.augment = a.augment == "on" || (a.augment == "auto" && data.augment_default);
 
-  const nn::SearchSummary s = unwrap(nn::search(family, shape, data, o));
+  const nn::SearchSummary s = unwrap(search_guarded(family, shape, data, o));
   if (!s.finished) {
     std::printf("stopped after %d pruning steps (--stop-after-steps); continue with --resume\n",
                 o.stop_after_steps);
@@ -109,7 +121,7 @@ void add_search_command(CLI::App& app, Action* action) {
   cmd->add_option("--count", a->count, "parameter count tau is measured with: true|proxy")
       ->capture_default_str();
   cmd->add_option("--threads,-t", a->threads, "threads (0: every core)")->capture_default_str();
-  cmd->add_option("--seed", o.seed, "random seed")->capture_default_str();
+  non_negative_seed(cmd->add_option("--seed", o.seed, "random seed")->capture_default_str());
   cmd->add_option("--device", o.device, "cpu|cuda[:N]")->capture_default_str();
   cmd->add_flag("--resume", o.resume, "continue the search in -o from its checkpoint");
   cmd->add_option("--stop-after-steps", o.stop_after_steps,

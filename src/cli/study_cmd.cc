@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "device/registry.h"
 #include "report/report.h"
+#include "runtime/backend.h"
 #include "study/runner.h"
 
 namespace paramscale::cli {
@@ -23,6 +24,7 @@ struct StudyArgs {
   std::string devices_file;       // overriding the config's "devices_file"
   int jobs = 1;
   bool resume = false;
+  bool rerun_throttled = false;
   bool no_report = false;
 };
 
@@ -45,6 +47,9 @@ int run_study_cmd(const StudyArgs& a) {
     }
   }
   if (!a.devices_file.empty()) config.devices_file = a.devices_file;
+  // The whole config is checked before the study directory is created: a bad cell found only when
+  // it runs would leave a study behind that the corrected config cannot continue.
+  unwrap(study::validate_config(config, runtime::known_runtimes()));
   struct stat st;
   const std::string saved = a.out + "/config.json";
   if (::stat(saved.c_str(), &st) == 0) {
@@ -54,7 +59,8 @@ int run_study_cmd(const StudyArgs& a) {
     if (old != study::to_json(config))
       fail_usage(a.out + " holds a study with a different config; use another -o directory");
   }
-  const study::RunSummary s = unwrap(study::run_study(config, a.out, {a.jobs, ""}));
+  const study::RunSummary s =
+      unwrap(study::run_study(config, a.out, {a.jobs, a.rerun_throttled, ""}));
   std::cerr << "study: " << s.finished << " cells finished, " << s.skipped
             << " skipped (done before), " << s.failed << " failed, " << s.unfit
             << " left out (no NeuralScale fit), of " << s.cells << "\n";
@@ -88,6 +94,8 @@ void add_study_command(CLI::App& app, Action* action) {
   cmd->add_option("--devices", a->devices_file,
                   "devices file (default: " + device::default_devices_path() + ")");
   cmd->add_flag("--resume", a->resume, "continue the study already in the directory");
+  cmd->add_flag("--rerun-throttled", a->rerun_throttled,
+                "with --resume: measure again the cells whose board throttled during measuring");
   cmd->add_flag("--no-report", a->no_report, "do not write the report at the end");
   cmd->callback([a, action] {
     if (a->preset.empty() && a->config.empty())

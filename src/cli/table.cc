@@ -1,5 +1,7 @@
 #include "cli/table.h"
 
+#include "util/csv.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -15,7 +17,8 @@ void Table::print(std::ostream& out) const {
   std::vector<size_t> width(header_.size(), 3);
   for (size_t c = 0; c < header_.size(); ++c) width[c] = std::max(width[c], header_[c].size());
   for (const auto& r : rows_)
-    for (size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], r[c].size());
+    for (size_t c = 0; c < r.size() && c < width.size(); ++c)
+      width[c] = std::max(width[c], r[c].size());
   auto line = [&](const std::vector<std::string>& r, bool head) {
     out << '|';
     for (size_t c = 0; c < width.size(); ++c) {
@@ -31,6 +34,11 @@ void Table::print(std::ostream& out) const {
   for (size_t c = 0; c < width.size(); ++c) out << std::string(width[c] + 2, '-') << '|';
   out << '\n';
   for (const auto& r : rows_) line(r, false);
+}
+
+void Table::print_csv(std::ostream& out) const {
+  out << csv_line(header_);
+  for (const auto& r : rows_) out << csv_line(r);
 }
 
 std::string with_commas(int64_t n) {

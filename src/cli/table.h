@@ -14,14 +14,16 @@ class Table {
   void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
   // Markdown table; columns after the first are right-aligned when numeric.
   void print(std::ostream& out) const;
+  // The same rows as CSV (RFC 4180 quoting).
+  void print_csv(std::ostream& out) const;
 
  private:
   std::vector<std::string> header_;
   std::vector<std::vector<std::string>> rows_;
 };
 
-std::string with_commas(int64_t n);          // 1234567 -> "1,234,567"
-std::string megabytes(int64_t bytes);        // MB (10^6 bytes), 3 decimals
-std::string fixed(double v, int decimals);   // fixed-point text
+std::string with_commas(int64_t n);         // 1234567 -> "1,234,567"
+std::string megabytes(int64_t bytes);       // MB (10^6 bytes), 3 decimals
+std::string fixed(double v, int decimals);  // fixed-point text
 
 }  // namespace paramscale::cli

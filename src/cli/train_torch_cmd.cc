@@ -3,6 +3,7 @@
 // --dataset synthetic trains on a seeded toy task with the CIFAR-10 network shape (for tests).
 #include <nlohmann/json.hpp>
 
+#include "arch/analysis.h"
 #include "cli/command.h"
 #include "cli/network_args.h"
 #include "nn/dataset.h"
@@ -28,6 +29,18 @@ void write_json(const std::string& path, const nlohmann::json& j) {
   unwrap(write_file_atomic(path, j.dump(2) + "\n"));
 }
 
+// libtorch reports an allocation it cannot make (a batch too large for this machine) by throwing,
+// with a backtrace in its message: the first line is the error.
+Result<nn::TrainSummary> train_guarded(const arch::Network& net, const nn::DataSplits& data,
+                                       const nn::TrainOptions& o) {
+  try {
+    return nn::train(net, data, o);
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    return failure("training failed: " + what.substr(0, what.find('\n')));
+  }
+}
+
 int run_train(TrainArgs a) {
   nn::TrainOptions& o = a.train;
   o.threads = resolve_threads(a.threads);
@@ -48,6 +61,7 @@ int run_train(TrainArgs a) {
   const arch::Family family = unwrap(arch::family_from_name(a.net.model));
   const ResolvedNetwork rn = resolve_network(net_args, family);
   const arch::Network net = unwrap(arch::build_network(family, rn.dataset, rn.widths));
+  unwrap(arch::check_materialisable(net));
 
   const nn::DataSplits data = unwrap(nn::load_dataset(a.data));
   o.augment = a.augment == "on" || (a.augment == "auto" && data.augment_default);
@@ -58,7 +72,7 @@ int run_train(TrainArgs a) {
                                     {"method", a.net.method},
                                     {"budget", rn.budget_text},
                                     {"align", rn.align.k}};
-  const nn::TrainSummary s = unwrap(nn::train(net, data, o));
+  const nn::TrainSummary s = unwrap(train_guarded(net, data, o));
   write_json(o.run_dir + "/arch.json", arch_json);
   if (!s.finished) {
     std::printf("stopped after epoch %d of %d (--stop-after); continue with --resume\n",
@@ -156,7 +170,7 @@ void add_train_command(CLI::App& app, Action* action) {
                   "evaluate on this many test images, a fixed seed-independent sample (0: all)");
   cmd->add_option("--val", a->data.val, "hold out this many training images for validation");
   cmd->add_option("--threads,-t", a->threads, "threads (0: every core)")->capture_default_str();
-  cmd->add_option("--seed", o.seed, "random seed")->capture_default_str();
+  non_negative_seed(cmd->add_option("--seed", o.seed, "random seed")->capture_default_str());
   cmd->add_option("--device", o.device, "cpu|cuda[:N]")->capture_default_str();
   cmd->add_flag("--resume", o.resume, "continue the run in -o from its checkpoint");
   cmd->add_option("--stop-after", o.stop_after,

@@ -130,6 +130,15 @@ Result<std::string> Session::install() {
   if (!r->success())
     return failure("device '" + device().name + "': cannot unpack the bundle in " +
                    device().workdir + ": " + r->last_err_line());
+  // Does it run there? A binary of another architecture is not always refused cleanly: the
+  // shell may try it as a script ("Syntax error"), so ask it for its version instead of guessing.
+  auto version = run(prefixed(bin) + " --version", kCommandSeconds);
+  if (!version.ok()) return version.error();
+  if (version->out.rfind("paramscale ", 0) != 0)
+    return failure("the " + arch_ + " bundle cannot run on device '" + device().name +
+                   "' (its kernel is " + kernel_arch_ +
+                   "): wrong architecture? Set the device's arch, or an emulator as its prefix" +
+                   (version->last_err_line().empty() ? "" : " (" + version->last_err_line() + ")"));
   bundle_ = *bundle;
   remote_bin_ = bin;
   return remote_bin_;
@@ -162,11 +171,6 @@ Error Session::remote_failure(const std::string& what, const ProcessResult& r,
     return failure(what + " on " + who + " did not finish within " +
                    std::to_string(static_cast<int>(timeout)) +
                    " s and was killed (raise --timeout)");
-  if (r.exit_code == 126 || last.find("Exec format error") != std::string::npos ||
-      last.find("cannot execute binary") != std::string::npos)
-    return failure(
-        "the " + arch_ + " bundle cannot run on " + who + " (its kernel is " + kernel_arch_ +
-        "): wrong architecture — set the device's arch, or an emulator as its prefix" + tail);
   if (r.exit_code == 127)  // the shell found no such command, or the loader a missing library
     return failure(what + " could not start on " + who + tail);
   if (r.exit_code > 128)

@@ -38,6 +38,18 @@ class GraphBuilder {
     for (size_t i = 0; i < net_.widths.size(); ++i)
       doc += (i ? "," : "") + std::to_string(net_.widths[i]);
     g_->set_doc_string(doc);
+    // The network itself, so tools reading the file (explain) can rebuild its IR and name layers.
+    std::string widths;
+    for (size_t i = 0; i < net_.widths.size(); ++i)
+      widths += (i ? "," : "") + std::to_string(net_.widths[i]);
+    for (const auto& [key, value] :
+         {std::pair<std::string, std::string>{kMetaModel, arch::family_name(net_.family)},
+          {kMetaDataset, net_.dataset.name},
+          {kMetaWidths, widths}}) {
+      auto* p = model->add_metadata_props();
+      p->set_key(key);
+      p->set_value(value);
+    }
     plan();
     const Layer& in = net_.layers[0];
     add_value_info(g_->add_input(), "input", {in.out.c, in.out.h, in.out.w});

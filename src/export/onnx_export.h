@@ -15,8 +15,9 @@
 //   has its weight initializer multiplied by 6 (so ReLU6 outputs are 1/6 of the IR's, the logits
 //   equal). Why: OpenCV 4.6's importer rejects opset-13 Clip (min/max as inputs) and ignores a
 //   constant operand of Min, while ONNX Runtime fuses HardSigmoid into the Conv as it did Clip, so
-//   the encoding adds no node. Any other consumer of a ReLU6 output (an identity shortcut's Add when
-//   a MobileNetV2 block keeps its width) reads it through a Mul by the initializer "const.six".
+//   the encoding adds no node. Any other consumer of a ReLU6 output (an identity shortcut's Add
+//   when a MobileNetV2 block keeps its width) reads it through a Mul by the initializer
+//   "const.six".
 // - Before bytes are returned the model passes onnx::checker::check_model and strict shape
 //   inference, and every inferred tensor shape equals the IR's; weights are checked against the
 //   network first (arch::check_weights). Bad weights or options: bad-input Error; a model the
@@ -28,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "arch/network.h"
@@ -49,6 +51,12 @@ struct ExportedModel {
   int folded_batchnorms = 0;
 };
 
+// Metadata every exported model carries (ModelProto.metadata_props): the family, the dataset
+// preset and the scalable widths, from which network_of_model() rebuilds the IR.
+constexpr const char* kMetaModel = "paramscale.model";
+constexpr const char* kMetaDataset = "paramscale.dataset";
+constexpr const char* kMetaWidths = "paramscale.widths";
+
 constexpr int kOpset = 13;
 constexpr int kIrVersion = 8;
 constexpr float kBatchNormEpsilon = 1e-5f;
@@ -56,9 +64,13 @@ constexpr float kBatchNormEpsilon = 1e-5f;
 Result<ExportedModel> export_onnx(const arch::Network& net, const arch::Weights& weights,
                                   const Options& options = {});
 
-
 // export_onnx, then write_file_atomic.
 Result<ExportedModel> write_onnx(const std::string& path, const arch::Network& net,
                                  const arch::Weights& weights, const Options& options = {});
+
+// The network an ONNX file exported by paramscale describes (from its metadata); nullopt for a
+// model without paramscale metadata (a foreign model). Unreadable files and metadata naming an
+// unknown family, dataset or invalid widths are one-line bad-input Errors.
+Result<std::optional<arch::Network>> network_of_model(const std::string& path);
 
 }  // namespace paramscale::onnx_export

@@ -5,7 +5,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "arch/analysis.h"
 #include "arch/families.h"
+#include "util/files.h"
 
 namespace paramscale::onnx_export {
 
@@ -14,14 +16,11 @@ Result<RunDir> read_run_dir(const std::string& dir) {
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return bad_input("run directory " + dir + " does not exist");
   const std::string arch_path = dir + "/" + kArchFile;
-  std::ifstream in(arch_path);
-  if (!in) return bad_input("cannot open " + arch_path);
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    return bad_input(arch_path + " is not valid JSON: " + e.what());
-  }
+  auto text =
+      read_regular_file(arch_path, "run file", kMaxTextFileBytes, "cannot open " + arch_path);
+  if (!text.ok()) return text.error();
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded()) return bad_input(arch_path + " is not valid JSON");
   const auto field = [&](const char* name, bool (nlohmann::json::*is)() const noexcept,
                          const char* what) -> Status {
     if (!j.is_object() || !j.contains(name) || !(j[name].*is)())
@@ -44,6 +43,8 @@ Result<RunDir> read_run_dir(const std::string& dir) {
   if (!dataset.ok()) return bad_input(arch_path + ": " + dataset.error().message);
   auto net = arch::build_network(*family, *dataset, widths);
   if (!net.ok()) return bad_input(arch_path + ": " + net.error().message);
+  if (Status s = arch::check_materialisable(*net); !s.ok())
+    return bad_input(arch_path + ": " + s.error().message);
   auto weights = arch::read_weights(dir + "/" + kWeightsFile);
   if (!weights.ok()) return weights.error();
   Status fits = arch::check_weights(*net, *weights);

@@ -139,17 +139,20 @@ Status write_log_csv(const std::string& path, const std::vector<EpochRecord>& hi
 
 Status save_archive(torch::serialize::OutputArchive& archive, const std::string& path,
                     const std::string& what) {
-  const std::string tmp = path + ".tmp";
+  // Serialised in memory, then written by write_file_atomic: libtorch's file writer throws from its
+  // destructor when the disk is full (std::terminate) and leaves its temp file behind; the atomic
+  // writer reports a full disk as an error and removes its temp file.
+  std::string bytes;
   try {
-    archive.save_to(tmp);
+    archive.save_to([&bytes](const void* data, size_t n) {
+      bytes.append(static_cast<const char*>(data), n);
+      return n;
+    });
   } catch (const std::exception& e) {
-    std::remove(tmp.c_str());
-    return failure("cannot write " + what + " " + tmp + ": " + first_line(e.what()));
+    return failure("cannot write " + what + " " + path + ": " + first_line(e.what()));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return failure("cannot rename " + tmp + " to " + path);
-  }
+  if (Status s = write_file_atomic(path, bytes); !s) return s;
+  std::remove((path + ".tmp").c_str());  // what the old file writer left when it was killed
   return {};
 }
 

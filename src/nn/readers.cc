@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "nn/dataset.h"
+#include "util/files.h"
 
 namespace paramscale::nn {
 
@@ -34,6 +35,20 @@ Status read_exact(gzFile f, const std::string& path, void* out, size_t n) {
   return {};
 }
 
+// Reads exactly n bytes into `out`, growing it as the data arrives: a header that claims more
+// data than the (possibly gzipped) file holds is a truncation error, not an allocation of the
+// claimed size first.
+Status read_growing(gzFile f, const std::string& path, std::vector<uint8_t>& out, size_t n) {
+  constexpr size_t kChunk = size_t{16} << 20;
+  out.clear();
+  while (out.size() < n) {
+    const size_t at = out.size();
+    out.resize(at + std::min(kChunk, n - at));
+    if (Status s = read_exact(f, path, out.data() + at, out.size() - at); !s) return s;
+  }
+  return {};
+}
+
 Result<std::vector<uint32_t>> read_idx_header(gzFile f, const std::string& path, uint32_t magic,
                                               int rank) {
   uint8_t b[4];
@@ -52,6 +67,8 @@ Result<std::vector<uint32_t>> read_idx_header(gzFile f, const std::string& path,
 }
 
 Result<Gz> open_gz(const std::string& path) {
+  // Checked before opening: opening a FIFO would block.
+  if (Status s = require_regular_file(path, "dataset file"); !s) return s.error();
   std::ifstream probe(path, std::ios::binary);
   if (!probe) return bad_input("cannot open dataset file " + path);
   Gz f(gzopen(path.c_str(), "rb"));
@@ -85,10 +102,9 @@ Result<ImageSet> read_idx_images(const std::string& path, int expect_rows, int e
   set.channels = 1;
   set.height = static_cast<int>(rows);
   set.width = static_cast<int>(cols);
-  set.pixels.resize(size_t{n} * rows * cols);
-  set.labels.assign(n, 0);
-  if (Status s = read_exact(f->get(), path, set.pixels.data(), set.pixels.size()); !s)
+  if (Status s = read_growing(f->get(), path, set.pixels, size_t{n} * rows * cols); !s)
     return s.error();
+  set.labels.assign(n, 0);
   if (Status s = expect_end(f->get(), path); !s) return s.error();
   return set;
 }
@@ -100,8 +116,8 @@ Result<std::vector<int>> read_idx_labels(const std::string& path, int classes) {
   if (!dims) return dims.error();
   const uint32_t n = (*dims)[0];
   if (n == 0 || n > 10000000) return bad_input(path + ": implausible IDX label count");
-  std::vector<uint8_t> raw(n);
-  if (Status s = read_exact(f->get(), path, raw.data(), raw.size()); !s) return s.error();
+  std::vector<uint8_t> raw;
+  if (Status s = read_growing(f->get(), path, raw, n); !s) return s.error();
   if (Status s = expect_end(f->get(), path); !s) return s.error();
   std::vector<int> labels(n);
   for (uint32_t i = 0; i < n; ++i) {
@@ -114,9 +130,13 @@ Result<std::vector<int>> read_idx_labels(const std::string& path, int classes) {
 }
 
 Result<ImageSet> read_cifar_file(const std::string& path, int label_bytes, int classes) {
+  if (Status s = require_regular_file(path, "dataset file"); !s) return s.error();
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) return bad_input("cannot open dataset file " + path);
   const int64_t bytes = in.tellg();
+  if (bytes > kMaxInputFileBytes)
+    return bad_input(path + " is larger than any CIFAR binary file (" + std::to_string(bytes) +
+                     " bytes)");
   const int64_t record = label_bytes + 3 * 32 * 32;
   if (bytes <= 0 || bytes % record != 0)
     return bad_input(path + " is truncated or not a CIFAR binary file (" + std::to_string(bytes) +

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "arch/analysis.h"
 #include "nn/batches.h"
 #include "nn/checkpoint.h"
 #include "nn/model.h"
@@ -16,6 +17,8 @@
 #include "scaling/neuralscale.h"
 #include "scaling/trace.h"
 #include "util/atomic_file.h"
+#include "util/files.h"
+#include "util/limits.h"
 
 namespace paramscale::nn {
 
@@ -227,7 +230,8 @@ Status write_summary(const std::string& dir, const std::string& settings, const 
 
 Status validate(const SearchOptions& o) {
   if (o.iterations < 1) return bad_input("--iterations must be at least 1");
-  if (!(o.warmup_epochs >= 0)) return bad_input("--warmup must not be negative");
+  if (!(o.warmup_epochs >= 0 && std::isfinite(o.warmup_epochs)))
+    return bad_input("--warmup must be a finite number of epochs, at least 0");
   if (o.prune_per_step < 1) return bad_input("--prune-per-step must be at least 1");
   if (!(o.prune_fraction >= 0 && o.prune_fraction < 1))
     return bad_input("--prune-fraction must be in [0, 1)");
@@ -236,13 +240,18 @@ Status validate(const SearchOptions& o) {
     return bad_input("--stop-fraction must be in (0, 1)");
   if (o.min_width < 1) return bad_input("--min-width must be at least 1");
   if (o.max_epochs < 1) return bad_input("--max-epochs must be at least 1");
-  if (o.batch_size < 2) return bad_input("--batch-size must be at least 2");
-  if (!(o.lr > 0) || !(o.lr_after_warmup > 0) || !(o.lr_decay >= 1))
-    return bad_input("learning rates must be positive and --lr-decay at least 1");
+  if (o.batch_size < 2 || o.batch_size > kMaxBatch)
+    return bad_input("--batch-size must be at least 2 and at most " + std::to_string(kMaxBatch));
+  if (!(o.lr > 0) || !(o.lr_after_warmup > 0) || !(o.lr_decay >= 1) || !std::isfinite(o.lr) ||
+      !std::isfinite(o.lr_after_warmup) || !std::isfinite(o.lr_decay))
+    return bad_input(
+        "learning rates must be positive and finite, --lr-decay finite and at least 1");
   if (o.lr_decay_epochs < 1) return bad_input("--lr-decay-epochs must be at least 1");
   if (!(o.momentum >= 0 && o.momentum < 1)) return bad_input("--momentum must be in [0, 1)");
-  if (!(o.weight_decay >= 0)) return bad_input("--weight-decay must not be negative");
-  if (o.threads < 1) return bad_input("--threads must be positive");
+  if (!(o.weight_decay >= 0 && std::isfinite(o.weight_decay)))
+    return bad_input("--weight-decay must be a finite number, at least 0");
+  if (o.threads < 1 || o.threads > kMaxThreads)
+    return bad_input("--threads must be between 1 and " + std::to_string(kMaxThreads));
   if (o.dir.empty()) return bad_input("an output directory (-o) is required");
   return {};
 }
@@ -263,6 +272,7 @@ Result<SearchSummary> search(arch::Family family, const arch::DatasetShape& shap
   std::error_code ec;
   std::filesystem::create_directories(o.dir, ec);
   if (ec) return bad_input("cannot create " + o.dir + ": " + ec.message());
+  remove_stale_temp_files(o.dir);  // a killed search's half-written files
   const std::string ckpt = o.dir + "/checkpoint.pt";
   if (!o.resume && std::filesystem::exists(ckpt))
     return bad_input(
@@ -284,6 +294,8 @@ Result<SearchSummary> search(arch::Family family, const arch::DatasetShape& shap
       o.start_widths.empty() ? arch::base_widths(family) : o.start_widths;
   if (Result<arch::Network> start = arch::build_network(family, shape, start_widths); !start)
     return start.error();
+  else if (Status s = arch::check_materialisable(*start); !s)
+    return s.error();
   // Descent iterations keep iteration 1's parameter count (its "1.0x" budget).
   const scaling::Budget start_budget{
       scaling::BudgetKind::Params,

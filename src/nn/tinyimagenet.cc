@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "nn/dataset.h"
+#include "util/files.h"
 
 namespace paramscale::nn {
 
@@ -52,6 +53,13 @@ bool decode_jpeg(std::FILE* file, int size, uint8_t* chw, char* why, size_t why_
   jpeg_create_decompress(&cinfo);
   jpeg_stdio_src(&cinfo, file);
   jpeg_read_header(&cinfo, TRUE);
+  // The header's size is checked before libjpeg allocates anything for the image.
+  if (static_cast<int>(cinfo.image_width) != size || static_cast<int>(cinfo.image_height) != size) {
+    std::snprintf(why, why_size, "is %ux%u, expected %dx%d", cinfo.image_width, cinfo.image_height,
+                  size, size);
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
   cinfo.out_color_space = JCS_RGB;
   jpeg_start_decompress(&cinfo);
   if (static_cast<int>(cinfo.output_width) != size ||
@@ -75,6 +83,7 @@ bool decode_jpeg(std::FILE* file, int size, uint8_t* chw, char* why, size_t why_
 }
 
 Status append_jpeg(const std::string& path, int label, ImageSet& set) {
+  if (Status s = require_regular_file(path, "image"); !s) return s;
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return bad_input("cannot open image " + path);
   const size_t at = set.pixels.size();
@@ -116,6 +125,8 @@ Result<DataSplits> load_tinyimagenet(const std::string& dir_flag) {
       !fs::exists(dir_flag + "/wnids.txt") && fs::exists(dir_flag + "/tiny-imagenet-200/wnids.txt")
           ? dir_flag + "/tiny-imagenet-200"
           : dir_flag;
+  for (const char* f : {"/wnids.txt", "/val/val_annotations.txt"})
+    if (Status s = require_regular_file(dir + f, "dataset file"); !s) return s.error();
   std::ifstream ids(dir + "/wnids.txt");
   if (!ids) return bad_input("cannot open dataset file " + dir + "/wnids.txt");
   std::vector<std::string> wnids;

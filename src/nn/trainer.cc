@@ -10,6 +10,8 @@
 #include "nn/batches.h"
 #include "nn/checkpoint.h"
 #include "nn/model.h"
+#include "util/files.h"
+#include "util/limits.h"
 
 namespace paramscale::nn {
 
@@ -75,20 +77,23 @@ Status check_data_fits(const arch::Network& net, const DataSplits& d) {
 
 Status validate(const TrainOptions& o) {
   if (o.epochs < 1) return bad_input("--epochs must be positive, got " + std::to_string(o.epochs));
-  if (o.batch_size < 2)
-    return bad_input("--batch-size must be at least 2, got " + std::to_string(o.batch_size));
+  if (o.batch_size < 2 || o.batch_size > kMaxBatch)
+    return bad_input("--batch-size must be at least 2 and at most " + std::to_string(kMaxBatch) +
+                     ", got " + std::to_string(o.batch_size));
   if (!(o.lr > 0) || !std::isfinite(o.lr)) return bad_input("--lr must be a positive number");
   if (!(o.momentum >= 0 && o.momentum < 1)) return bad_input("--momentum must be in [0, 1)");
   if (o.nesterov && o.momentum == 0) return bad_input("--nesterov needs a positive --momentum");
-  if (!(o.weight_decay >= 0)) return bad_input("--weight-decay must not be negative");
+  if (!(o.weight_decay >= 0 && std::isfinite(o.weight_decay)))
+    return bad_input("--weight-decay must be a finite number, at least 0");
   if (o.schedule != "multistep" && o.schedule != "cosine")
     return bad_input("unknown --schedule '" + o.schedule + "' (expected multistep or cosine)");
-  if (!(o.warmup_epochs >= 0 && o.warmup_epochs < o.epochs))
+  if (!(o.warmup_epochs >= 0 && o.warmup_epochs < o.epochs) || !std::isfinite(o.warmup_epochs))
     return bad_input("--warmup must be at least 0 and less than --epochs");
   if (!(o.gamma > 0 && o.gamma <= 1)) return bad_input("--gamma must be in (0, 1]");
   for (int m : o.milestones)
     if (m < 1 || m >= o.epochs) return bad_input("--milestones entries must be in [1, epochs)");
-  if (o.threads < 1) return bad_input("--threads must be positive");
+  if (o.threads < 1 || o.threads > kMaxThreads)
+    return bad_input("--threads must be between 1 and " + std::to_string(kMaxThreads));
   if (o.run_dir.empty()) return bad_input("an output directory (-o) is required");
   if (o.stop_after < 0) return bad_input("--stop-after must not be negative");
   return {};
@@ -103,6 +108,7 @@ Result<TrainSummary> train(const arch::Network& net, const DataSplits& data,
   std::error_code ec;
   std::filesystem::create_directories(o.run_dir, ec);
   if (ec) return failure("cannot create " + o.run_dir + ": " + ec.message());
+  remove_stale_temp_files(o.run_dir);  // a killed run's half-written files
   const std::string ckpt = o.run_dir + "/checkpoint.pt";
   if (!o.resume && std::filesystem::exists(ckpt))
     return bad_input(o.run_dir +

@@ -69,7 +69,7 @@ Point average(const std::vector<Point>& ps) {
   Point m = ps.front();
   const double n = static_cast<double>(ps.size());
   m.seeds = static_cast<int>(ps.size());
-  m.latency_median_ms = m.latency_p90_ms = m.runtime_memory_bytes = 0;
+  m.latency_median_ms = m.latency_p90_ms = m.latency_p99_ms = m.runtime_memory_bytes = 0;
   // Optional values average only when every seed has them.
   const auto mean = [&](std::optional<double> Point::*field) -> std::optional<double> {
     double sum = 0;
@@ -82,6 +82,7 @@ Point average(const std::vector<Point>& ps) {
   for (const Point& p : ps) {
     m.latency_median_ms += p.latency_median_ms / n;
     m.latency_p90_ms += p.latency_p90_ms / n;
+    m.latency_p99_ms += p.latency_p99_ms / n;
     m.runtime_memory_bytes += p.runtime_memory_bytes / n;
   }
   m.accuracy = mean(&Point::accuracy);
@@ -126,6 +127,7 @@ bool point_from(const nlohmann::json& r, Point* out, std::vector<std::string>* p
   if (r.contains("model_file_bytes") && r["model_file_bytes"].is_number())
     p.file_bytes = r["model_file_bytes"].get<double>();
   p.widths = r.value("widths", std::vector<int>{});
+  if (r.contains("explain") && r["explain"].is_object()) p.explain = r["explain"];
   const auto params = number(r, "analysis", "params");
   const auto median = number(r, "latency_ms", "median");
   const auto memory = number(r, "memory", "runtime_bytes");
@@ -139,6 +141,7 @@ bool point_from(const nlohmann::json& r, Point* out, std::vector<std::string>* p
   p.peak_activation_bytes = number(r, "analysis", "peak_activation_bytes").value_or(0);
   p.latency_median_ms = *median;
   p.latency_p90_ms = number(r, "latency_ms", "p90").value_or(0);
+  p.latency_p99_ms = number(r, "latency_ms", "p99").value_or(0);
   p.runtime_memory_bytes = *memory;
   // Summaries store accuracy as a fraction or a percentage; report percent.
   auto pct = [](std::optional<double> v) -> std::optional<double> {

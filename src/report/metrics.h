@@ -33,7 +33,7 @@ struct Point {
   double params = 0, macs = 0, peak_activation_bytes = 0;
   std::optional<double> accuracy;  // best-epoch test accuracy, %
   std::optional<double> final_accuracy;
-  double latency_median_ms = 0, latency_p90_ms = 0;
+  double latency_median_ms = 0, latency_p90_ms = 0, latency_p99_ms = 0;
   double runtime_memory_bytes = 0;
   // Precision of the deployed model: "fp32" (and records from before precisions) or "int8". An
   // INT8 point's `accuracy` is its deployed accuracy (the training accuracy is the float
@@ -42,6 +42,7 @@ struct Point {
   std::optional<double> file_bytes;         // the deployed model file
   std::optional<double> deployed_accuracy;  // top-1 %, through ONNX Runtime (paramscale eval)
   std::optional<int> int8_convs, convs;     // from the optimised graph (bench's layout probe)
+  nlohmann::json explain;  // the record's measured per-layer explanation, or null
 
   double runtime_memory_mb() const { return runtime_memory_bytes / 1e6; }
   double memory_per_param() const { return runtime_memory_bytes / params; }

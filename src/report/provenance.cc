@@ -100,31 +100,44 @@ std::string fit_file_text(const std::string& model, const std::string& path) {
          std::to_string(its.size()) + " iteration(s)" + (from.empty() ? "" : ", from " + from) +
          "; the last iteration's laws are used.";
 }
+
+// One study's paragraphs; throws nlohmann::json::exception on a field of the wrong type.
+void study_provenance(Document& doc, const std::string& dir, bool several) {
+  const nlohmann::json c = read_json(dir + "/config.json");
+  if (c.is_null() || !c.is_object()) {
+    doc.paragraph(dir + ": no readable config.json.");
+    return;
+  }
+  if (several) doc.paragraph("Study " + dir + ":");
+  doc.paragraph(training_text(c));
+  if (const std::string q = quantization_text(dir, c); !q.empty()) doc.paragraph(q);
+  const auto methods = c.value("methods", std::vector<std::string>{});
+  if (std::find(methods.begin(), methods.end(), "neuralscale") == methods.end()) return;
+  const nlohmann::json fits = c.value("fits", nlohmann::json::object());
+  for (const std::string& model : c.value("models", std::vector<std::string>{})) {
+    if (fits.contains(model)) {
+      doc.paragraph(fit_file_text(model, fits[model].get<std::string>()));
+      continue;
+    }
+    const nlohmann::json s = read_json(dir + "/search/" + model + "/search.json");
+    doc.paragraph(s.is_null()
+                      ? model + ": no NeuralScale fit (its NeuralScale cells were left out)."
+                      : search_text(model, s));
+  }
+}
+
 }  // namespace
 
 void provenance_section(Document& doc, const std::vector<std::string>& study_dirs) {
   doc.heading("How the networks were made");
   for (const std::string& dir : study_dirs) {
-    const nlohmann::json c = read_json(dir + "/config.json");
-    if (c.is_null()) {
-      doc.paragraph(dir + ": no readable config.json.");
-      continue;
-    }
-    if (study_dirs.size() > 1) doc.paragraph("Study " + dir + ":");
-    doc.paragraph(training_text(c));
-    if (const std::string q = quantization_text(dir, c); !q.empty()) doc.paragraph(q);
-    const auto methods = c.value("methods", std::vector<std::string>{});
-    if (std::find(methods.begin(), methods.end(), "neuralscale") == methods.end()) continue;
-    const nlohmann::json fits = c.value("fits", nlohmann::json::object());
-    for (const std::string& model : c.value("models", std::vector<std::string>{})) {
-      if (fits.contains(model)) {
-        doc.paragraph(fit_file_text(model, fits[model].get<std::string>()));
-        continue;
-      }
-      const nlohmann::json s = read_json(dir + "/search/" + model + "/search.json");
-      doc.paragraph(s.is_null()
-                        ? model + ": no NeuralScale fit (its NeuralScale cells were left out)."
-                        : search_text(model, s));
+    // A damaged config, search or fit file is named in the report, not a reason to stop it.
+    try {
+      study_provenance(doc, dir, study_dirs.size() > 1);
+    } catch (const nlohmann::json::exception&) {
+      doc.paragraph(dir +
+                    ": its config.json, search.json or fit file is damaged; provenance "
+                    "unknown.");
     }
   }
 }

@@ -10,11 +10,14 @@
 #include "arch/families.h"
 #include "report/document.h"
 #include "report/environment.h"
+#include "report/layers.h"
 #include "report/metrics.h"
+#include "report/pareto.h"
 #include "report/plots.h"
 #include "report/precision.h"
 #include "report/provenance.h"
 #include "study/store.h"
+#include "util/csv.h"
 
 namespace paramscale::report {
 
@@ -248,8 +251,8 @@ void plot_sections(Document& doc, const Metrics& m, const std::string& out_dir,
 }
 }  // namespace
 
-Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
-                                   const std::string& out_dir) {
+Result<ReportSummary> write_report(const std::vector<std::string>& dirs, const std::string& out_dir,
+                                   const ReportOptions& options) {
   std::vector<nlohmann::json> records;
   ReportSummary sum;
   for (const std::string& d : dirs) {
@@ -282,6 +285,8 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
   precision_section(doc, m);
   std::vector<std::string> plot_problems;
   plot_sections(doc, m, out_dir, plot_problems);
+  layer_sections(doc, m, out_dir, plot_problems);
+  pareto_sections(doc, m, {options.max_latency_ms, options.max_memory_mb}, out_dir, plot_problems);
   sum.problems.insert(sum.problems.end(), plot_problems.begin(), plot_problems.end());
   provenance_section(doc, dirs);
   environment_section(doc, records);
@@ -328,14 +333,13 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs,
                            {"precision", p.precision},
                            {"model_file_bytes", jopt(p.file_bytes)},
                            {"deployed_top1_accuracy", jopt(p.deployed_accuracy)}});
-    csv += p.device + "," + p.model + "," + p.method + "," + p.budget + "," + p.runtime + "," +
-           std::to_string(p.threads) + "," + p.opt_level + "," + std::to_string(p.seeds) + "," +
-           num(p.params, 0) + "," + num(p.macs, 0) + "," + num(p.peak_activation_bytes, 0) + "," +
-           copt(p.accuracy) + "," + copt(p.final_accuracy) + "," + num(p.latency_median_ms, 6) +
-           "," + num(p.latency_p90_ms, 6) + "," + num(p.runtime_memory_bytes, 0) + "," +
-           copt(p.accuracy_per_mb()) + "," + num(p.memory_per_param(), 6) + "," +
-           copt(p.accuracy_per_ms()) + "," + p.precision + "," + copt(p.file_bytes) + "," +
-           copt(p.deployed_accuracy) + "\n";
+    csv += csv_line({p.device, p.model, p.method, p.budget, p.runtime, std::to_string(p.threads),
+                     p.opt_level, std::to_string(p.seeds), num(p.params, 0), num(p.macs, 0),
+                     num(p.peak_activation_bytes, 0), copt(p.accuracy), copt(p.final_accuracy),
+                     num(p.latency_median_ms, 6), num(p.latency_p90_ms, 6),
+                     num(p.runtime_memory_bytes, 0), copt(p.accuracy_per_mb()),
+                     num(p.memory_per_param(), 6), copt(p.accuracy_per_ms()), p.precision,
+                     copt(p.file_bytes), copt(p.deployed_accuracy)});
   }
   for (const Comparison& c : m.comparisons)
     j["comparisons"].push_back({{"device", c.device},

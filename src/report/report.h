@@ -5,6 +5,7 @@
 // Malformed records are listed in the report and left out; they never stop it.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,12 @@ struct ReportSummary {
   std::vector<std::string> problems;
 };
 
-Result<ReportSummary> write_report(const std::vector<std::string>& study_dirs, const std::string& out_dir);
+// Limits a user sizes against; the report draws them on its Pareto plots (report/pareto.h).
+struct ReportOptions {
+  std::optional<double> max_latency_ms, max_memory_mb;
+};
+
+Result<ReportSummary> write_report(const std::vector<std::string>& study_dirs,
+                                   const std::string& out_dir, const ReportOptions& options = {});
 
 }  // namespace paramscale::report

@@ -7,8 +7,9 @@
 // one process measures one model. Failures are Result values with one-line messages: bad_input for
 // a model the runtime cannot read or feed, failure for an inference error.
 //
-// One file per backend: ort_backend.cc (ONNX Runtime CPU EP), opencv_backend.cc (OpenCV DNN);
-// torch_backend.cc (libtorch) is built only with PARAMSCALE_RUNTIME_TORCH and registered below.
+// One file per backend: ort_backend.cc (ONNX Runtime CPU EP); opencv_backend.cc (OpenCV DNN) is
+// built only with PARAMSCALE_RUNTIME_OPENCV (not in the device build) and torch_backend.cc
+// (libtorch) only with PARAMSCALE_RUNTIME_TORCH; each is registered in backends.cc when built.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +29,7 @@ struct BackendOptions {
   bool arena = true;                 // ORT CPU memory arena
   bool mem_pattern = true;           // ORT memory pattern planning
   std::string optimized_model_path;  // ORT: save the optimised graph here (empty: don't)
+  std::string profile_prefix;        // ORT: profile every run into PREFIX_<time>.json (empty: off)
 };
 
 class Backend {
@@ -47,6 +49,11 @@ class Backend {
   virtual std::vector<int64_t> output_shape() const = 0;
   // Allocator statistics where the runtime's API offers them, else {"available": false, "reason"}.
   virtual nlohmann::json allocator_stats() const = 0;
+  // Stops the runtime's profiler (BackendOptions::profile_prefix) and returns the trace file it
+  // wrote (Chrome trace JSON). Bad input for a runtime without a per-node profiler.
+  virtual Result<std::string> end_profiling() {
+    return bad_input("runtime " + name() + " has no per-layer profiler (use --runtime ort)");
+  }
 };
 
 // The runtimes this build knows, in the order `--runtime` lists them.
@@ -57,7 +64,9 @@ Result<std::unique_ptr<Backend>> make_backend(const BackendOptions& options);
 
 // Per-backend factories (one file each).
 Result<std::unique_ptr<Backend>> make_ort_backend(const BackendOptions& options);
+#ifdef PARAMSCALE_RUNTIME_OPENCV
 Result<std::unique_ptr<Backend>> make_opencv_backend(const BackendOptions& options);
+#endif
 #ifdef PARAMSCALE_RUNTIME_TORCH
 Result<std::unique_ptr<Backend>> make_torch_backend(const BackendOptions& options);
 #endif

@@ -6,7 +6,10 @@
 namespace paramscale::runtime {
 
 std::vector<std::string> known_runtimes() {
-  std::vector<std::string> names = {"ort", "opencv"};
+  std::vector<std::string> names = {"ort"};
+#ifdef PARAMSCALE_RUNTIME_OPENCV
+  names.push_back("opencv");
+#endif
 #ifdef PARAMSCALE_RUNTIME_TORCH
   names.push_back("torch");
 #endif
@@ -36,7 +39,9 @@ Status check_backend_options(const BackendOptions& o) {
 Result<std::unique_ptr<Backend>> make_backend(const BackendOptions& o) {
   if (Status s = check_backend_options(o); !s.ok()) return s.error();
   if (o.runtime == "ort") return make_ort_backend(o);
+#ifdef PARAMSCALE_RUNTIME_OPENCV
   if (o.runtime == "opencv") return make_opencv_backend(o);
+#endif
 #ifdef PARAMSCALE_RUNTIME_TORCH
   if (o.runtime == "torch") return make_torch_backend(o);
 #endif

@@ -41,6 +41,35 @@ bool write_all(int fd, const std::string& s) {
   return true;
 }
 
+// What a finished child (wait status `status`, `out` read from its result pipe, `tail` its last
+// stderr line) measured, or why it failed.
+Result<nlohmann::json> child_result(int status, const std::string& out, const std::string& tail,
+                                    const std::string& executable) {
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    return failure("measurement process crashed with signal " + std::to_string(sig) + " (" +
+                   strsignal(sig) + ")" + tail);
+  }
+  nlohmann::json rec = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
+  if (rec.is_discarded() || !rec.is_object()) {
+    // 127 with nothing written: the exec itself failed after the spawn returned, which is what
+    // qemu-user does (it emulates the spawn's vfork as a fork; the host kernel cannot exec the
+    // guest binary).
+    const std::string hint =
+        WEXITSTATUS(status) == 127 && out.empty() && tail.empty()
+            ? " (it could not execute '" + executable +
+                  "'; under an emulator such as qemu-user, use bench --in-process)"
+            : "";
+    return failure("measurement process exited with status " + std::to_string(WEXITSTATUS(status)) +
+                   " without a result" + hint + tail);
+  }
+  if (rec.contains("error")) {
+    const auto& e = rec["error"];
+    return Error{e.value("message", std::string("unknown error")), e.value("exit_code", 1)};
+  }
+  return rec;
+}
+
 }  // namespace
 
 std::string self_executable() {
@@ -121,22 +150,7 @@ Result<nlohmann::json> measure_in_child(const MeasureRequest& request,
     return failure(std::string("measurement did not finish within ") + limit +
                    " s and was killed (raise --timeout)" + tail);
   }
-
-  if (WIFSIGNALED(status)) {
-    const int sig = WTERMSIG(status);
-    return failure("measurement process crashed with signal " + std::to_string(sig) + " (" +
-                   strsignal(sig) + ")" + tail);
-  }
-  nlohmann::json rec = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
-  if (rec.is_discarded() || !rec.is_object()) {
-    return failure("measurement process exited with status " + std::to_string(WEXITSTATUS(status)) +
-                   " without a result" + tail);
-  }
-  if (rec.contains("error")) {
-    const auto& e = rec["error"];
-    return Error{e.value("message", std::string("unknown error")), e.value("exit_code", 1)};
-  }
-  return rec;
+  return child_result(status, out, tail, executable);
 }
 
 int child_main(const std::string& request_json, int result_fd) {

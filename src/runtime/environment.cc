@@ -1,5 +1,6 @@
 #include "runtime/environment.h"
 
+#include <gnu/libc-version.h>
 #include <sched.h>
 #include <sys/utsname.h>
 
@@ -104,6 +105,8 @@ nlohmann::json environment() {
 #else
   env["compiler"] = std::string("gcc ") + __VERSION__;
 #endif
+  // The C library actually loaded: the device bundle runs on whatever glibc the board has.
+  env["glibc"] = gnu_get_libc_version();
   env["paramscale_version"] = PARAMSCALE_VERSION;
   char stamp[32];
   const std::time_t now = std::time(nullptr);

@@ -22,7 +22,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The run loop: the clock and the call, nothing else. Stops at >= min_runs AND >= min_ms.
+// The run loop: the clock and the call, nothing else, until at least min_runs AND min_ms. The
+// warm-up is exactly that; timed runs then continue by the interval rule (timed_runs below).
 Status run_loop(Backend& b, size_t min_runs, double min_ms, std::vector<double>* ms) {
   const auto start = Clock::now();
   const auto min_duration = std::chrono::duration<double, std::milli>(min_ms);
@@ -34,6 +35,47 @@ Status run_loop(Backend& b, size_t min_runs, double min_ms, std::vector<double>*
     ms->push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
   }
   return {};
+}
+
+struct Stop {
+  bool converged = true;
+  std::string reason;
+  MedianInterval interval;
+};
+
+// Timed runs by the Protocol's stopping rule. The interval is checked whenever the sample has
+// grown by a quarter since the last check (linear work in total), never inside a timed call.
+Result<Stop> timed_runs(Backend& b, const Protocol& p, std::vector<double>* ms) {
+  const auto start = Clock::now();
+  if (Status s = run_loop(b, static_cast<size_t>(p.min_runs), p.min_seconds * 1000.0, ms); !s.ok())
+    return s.error();
+  Stop stop;
+  stop.interval = median_ci95(*ms);
+  if (!(p.target_ci > 0)) {
+    stop.reason = "min runs and seconds (no interval rule)";
+    return stop;
+  }
+  // The cap never cuts the minimum short (--min-seconds above it simply wins).
+  const auto cap = std::chrono::duration<double>(std::max(p.max_seconds, p.min_seconds));
+  size_t next_check = ms->size();
+  while (stop.interval.relative > p.target_ci) {
+    if (Clock::now() - start >= cap) {
+      stop.converged = false;
+      stop.reason = "time cap";
+      return stop;
+    }
+    const auto t0 = Clock::now();
+    const Status s = b.run();
+    const auto t1 = Clock::now();
+    if (!s.ok()) return s.error();
+    ms->push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    if (ms->size() >= next_check) {
+      stop.interval = median_ci95(*ms);
+      next_check = ms->size() + ms->size() / 4 + 1;
+    }
+  }
+  stop.reason = "median interval within target";
+  return stop;
 }
 
 nlohmann::json mem_json(const ProcMemory& m) {
@@ -114,6 +156,10 @@ Status check_protocol(const Protocol& p) {
     return bad_input("min runs must be at least 1, got " + std::to_string(p.min_runs));
   if (!(p.min_seconds >= 0) || !std::isfinite(p.min_seconds))
     return bad_input("min seconds must be >= 0");
+  if (!(p.target_ci >= 0) || !(p.target_ci < 1))
+    return bad_input("the median interval target must be 0 (off) or a fraction below 1");
+  if (!(p.max_seconds >= 0) || !std::isfinite(p.max_seconds))
+    return bad_input("the time cap must be a finite number of seconds >= 0");
   return {};
 }
 
@@ -134,6 +180,8 @@ nlohmann::json request_to_json(const MeasureRequest& r) {
             {"warmup_ms", p.warmup_ms},
             {"min_runs", p.min_runs},
             {"min_seconds", p.min_seconds},
+            {"target_ci", p.target_ci},
+            {"max_seconds", p.max_seconds},
             {"seed", p.seed},
             {"layout", p.layout}}}};
 }
@@ -155,6 +203,9 @@ Result<MeasureRequest> request_from_json(const nlohmann::json& j) {
     p.at("warmup_ms").get_to(r.protocol.warmup_ms);
     p.at("min_runs").get_to(r.protocol.min_runs);
     p.at("min_seconds").get_to(r.protocol.min_seconds);
+    // Requests from bundles built before the interval rule carry neither field.
+    r.protocol.target_ci = p.value("target_ci", 0.0);
+    r.protocol.max_seconds = p.value("max_seconds", 0.0);
     p.at("seed").get_to(r.protocol.seed);
     p.at("layout").get_to(r.protocol.layout);
     return r;
@@ -211,13 +262,18 @@ Result<nlohmann::json> measure(const MeasureRequest& request) {
     return s.error();
   auto after_warmup = read_proc_memory();
   const LatencyStats ws = summarize(warm);
-  const double expect = ws.mean > 0 ? r.protocol.min_seconds * 1000.0 / ws.mean : 0.0;
-  std::vector<double> ms;
-  ms.reserve(
-      std::max<size_t>(r.protocol.min_runs, static_cast<size_t>(std::min(expect * 1.5, 5e6))));
+  // Room for every timing the run may take, touched before the peak is reset: the samples' own
+  // storage must not show up as the model's memory during inference.
+  const double longest = r.protocol.target_ci > 0
+                             ? std::max(r.protocol.min_seconds, r.protocol.max_seconds)
+                             : r.protocol.min_seconds;
+  const double expect = ws.mean > 0 ? longest * 1000.0 / ws.mean : 0.0;
+  std::vector<double> ms(
+      std::max<size_t>(r.protocol.min_runs, static_cast<size_t>(std::min(expect * 1.2, 5e6))));
+  ms.clear();
   const PeakReset reset = reset_peak_rss();
-  if (Status s = run_loop(b, r.protocol.min_runs, r.protocol.min_seconds * 1000.0, &ms); !s.ok())
-    return s.error();
+  auto stop = timed_runs(b, r.protocol, &ms);
+  if (!stop.ok()) return stop.error();
   auto after_runs = read_proc_memory();
   const BoardState board_after = read_board_state();
   if (!after_init.ok() || !after_session.ok() || !after_warmup.ok() || !after_runs.ok())
@@ -238,6 +294,10 @@ Result<nlohmann::json> measure(const MeasureRequest& request) {
   rec["protocol"] = request_to_json(r)["protocol"];
   rec["warmup"] = {{"runs", ws.runs}, {"ms", ws.total}};
   rec["latency_ms"] = stats_json(summarize(ms));
+  rec["latency_ms"]["median_ci95"] = {stop->interval.lo, stop->interval.hi};
+  rec["latency_ms"]["median_ci95_relative"] = stop->interval.relative;
+  rec["latency_ms"]["converged"] = stop->converged;
+  rec["latency_ms"]["stopped_by"] = stop->reason;
   rec["timings_ms"] = ms;
   const int64_t peak = after_runs->hwm;
   rec["memory"] = {

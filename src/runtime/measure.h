@@ -1,8 +1,8 @@
-// runtime/measure: the measurement protocol of DESIGN.md for one model on one backend.
+// runtime/measure: the measurement protocol (docs/ARCHITECTURE.md) for one model on one backend.
 //
 // measure() runs in the calling process: baseline memory → runtime init → session creation →
-// warm-up (at least `warmup_runs` runs AND `warmup_ms` ms) → VmHWM reset → timed runs (at least
-// `min_runs` runs AND `min_seconds` s, one query at a time) → statistics, computed after the loop.
+// warm-up (at least `warmup_runs` runs AND `warmup_ms` ms) → VmHWM reset → timed runs (one query
+// at a time, by the Protocol's stopping rule) → statistics, computed after the loop.
 // The input is seeded uniform noise in [-1, 1), the same for every backend at the same seed.
 // The result is one JSON record (schema kRecordSchema) with latency, raw timings, memory stages,
 // allocator stats, the ORT blocked-layout fraction and int8-kernel count, model identity, the
@@ -25,12 +25,19 @@ namespace paramscale::runtime {
 
 inline constexpr const char* kRecordSchema = "paramscale.bench/1";
 
+// The stopping rule: at least `min_runs` runs and `min_seconds`; then on until the median's 95%
+// confidence interval (runtime/stats.h, order statistics) is within +-`target_ci` of the median,
+// or max(`max_seconds`, `min_seconds`) have passed — a measurement stopped by the cap is recorded
+// as not converged.
+// target_ci 0: no interval rule (min runs and seconds only).
 struct Protocol {
   int batch = 1;
   int warmup_runs = 10;
   double warmup_ms = 500;
   int min_runs = 30;
   double min_seconds = 1.0;
+  double target_ci = 0.01;
+  double max_seconds = 30.0;
   uint64_t seed = 42;
   bool layout =
       true;  // ORT: also count NCHWc convolutions in the optimised graph (after measuring)

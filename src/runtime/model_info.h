@@ -1,13 +1,13 @@
 // runtime/model_info: what bench needs to know about an ONNX file before and after a runtime loads
 // it.
 //
-// Reads the file with the ONNX protobuf library (no runtime involved): the graph's one real input
-// (inputs that are also initializers are weights, not inputs), its element type and shape, the
-// bytes of all initializers (the analytic weight bytes of any model), and the opset. Also counts
-// the convolutions of an ONNX Runtime *optimized* model (optimized_model_filepath) by layout: NCHWc
-// (blocked, domain com.microsoft.nchwc) vs plain, and by precision: int8 kernels (QLinearConv,
-// which ONNX Runtime fuses from DequantizeLinear -> Conv -> QuantizeLinear) vs float. Errors are
-// bad_input with a one-line message.
+// Reads the file with runtime/onnx_wire (no runtime, no libonnx or protobuf involved): the graph's
+// one real input (inputs that are also initializers are weights, not inputs), its element type and
+// shape, the bytes of all initializers (the analytic weight bytes of any model), and the opset.
+// Also counts the convolutions of an ONNX Runtime *optimized* model (optimized_model_filepath) by
+// layout: NCHWc (blocked, domain com.microsoft.nchwc) vs plain, and by precision: int8 kernels
+// (QLinearConv, which ONNX Runtime fuses from DequantizeLinear -> Conv -> QuantizeLinear) vs
+// float. Errors are bad_input with a one-line message.
 #pragma once
 
 #include <cstdint>
@@ -20,7 +20,7 @@ namespace paramscale::runtime {
 
 struct ModelInfo {
   std::string input_name;
-  int32_t input_elem_type = 0;       // onnx::TensorProto::DataType (1 = float)
+  int32_t input_elem_type = 0;       // onnx.TensorProto.DataType (1 = float; onnx_wire::DataType)
   std::vector<int64_t> input_shape;  // -1 for a symbolic or missing dimension
   int num_inputs = 0;                // real (non-initializer) inputs
   int num_outputs = 0;
@@ -32,7 +32,7 @@ Result<ModelInfo> read_model_info(const std::string& path);
 
 // The same facts for a training run directory (export/run_dir.h: arch.json + weights.psw), which
 // the libtorch backend runs eagerly: input "input" [?, C, H, W] float, one output, the weights'
-// float32 bytes, opset 0 (not an ONNX graph).
+// float32 bytes, opset 0 (not an ONNX graph). Bad input in the device build (no export/ there).
 Result<ModelInfo> read_run_dir_info(const std::string& dir);
 
 // True when `path` names a directory (a run directory), false for a file or nothing.

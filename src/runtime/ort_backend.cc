@@ -42,6 +42,7 @@ class OrtBackend final : public Backend {
             {"cpu_mem_arena", opts_.arena},
             {"mem_pattern", opts_.mem_pattern},
             {"optimized_model_filepath", opts_.optimized_model_path},
+            {"profiling", !opts_.profile_prefix.empty()},
             {"api_version_compiled", ORT_API_VERSION}};
   }
 
@@ -56,6 +57,7 @@ class OrtBackend final : public Backend {
       if (!opts_.mem_pattern) so.DisableMemPattern();
       if (!opts_.optimized_model_path.empty())
         so.SetOptimizedModelFilePath(opts_.optimized_model_path.c_str());
+      if (!opts_.profile_prefix.empty()) so.EnableProfiling(opts_.profile_prefix.c_str());
       session_.emplace(env_, path.c_str(), so);
       Ort::AllocatorWithDefaultOptions alloc;
       if (session_->GetInputCount() != 1)
@@ -112,6 +114,17 @@ class OrtBackend final : public Backend {
   std::vector<int64_t> output_shape() const override {
     if (outputs_.empty()) return {};
     return outputs_[0].GetTensorTypeAndShapeInfo().GetShape();
+  }
+
+  Result<std::string> end_profiling() override {
+    if (!session_ || opts_.profile_prefix.empty())
+      return failure("onnxruntime: profiling was not enabled for this session");
+    try {
+      Ort::AllocatorWithDefaultOptions alloc;
+      return std::string(session_->EndProfilingAllocated(alloc).get());
+    } catch (const std::exception& e) {
+      return failure("onnxruntime: cannot end profiling: " + one_line(e.what()));
+    }
   }
 
   nlohmann::json allocator_stats() const override {

@@ -33,4 +33,23 @@ LatencyStats summarize(const std::vector<double>& samples) {
   return s;
 }
 
+MedianInterval median_ci95(std::vector<double> v) {
+  MedianInterval m;
+  const size_t n = v.size();
+  if (n == 0) return m;
+  const double half = 1.96 * std::sqrt(static_cast<double>(n)) / 2;
+  const size_t lo_rank = static_cast<size_t>(std::max(1.0, std::floor(n / 2.0 - half)));
+  const size_t hi_rank =
+      static_cast<size_t>(std::min(static_cast<double>(n), std::ceil(n / 2.0 + 1 + half)));
+  auto kth = [&](size_t k) {  // k-th smallest, 0-based
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+    return v[k];
+  };
+  m.lo = kth(lo_rank - 1);
+  m.hi = kth(hi_rank - 1);
+  m.median = n % 2 ? kth(n / 2) : (kth(n / 2 - 1) + kth(n / 2)) / 2;
+  m.relative = m.median > 0 ? std::max(m.median - m.lo, m.hi - m.median) / m.median : 0;
+  return m;
+}
+
 }  // namespace paramscale::runtime

@@ -24,4 +24,13 @@ double percentile(const std::vector<double>& sorted, double p);
 
 LatencyStats summarize(const std::vector<double>& samples);
 
+// The distribution-free 95% confidence interval of the median from order statistics: with n
+// samples sorted, the ranks n/2 -+ 1.96 sqrt(n)/2 (1-based, lower rounded down, upper up, clamped
+// to the sample). `relative` = the larger distance from the median to an end, over the median.
+// Needs at least 1 sample; `samples` is taken by value (it is partially reordered).
+struct MedianInterval {
+  double lo = 0, hi = 0, median = 0, relative = 0;
+};
+MedianInterval median_ci95(std::vector<double> samples);
+
 }  // namespace paramscale::runtime

@@ -1,10 +1,12 @@
 #include "scaling/budget.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <sstream>
 
 #include "arch/analysis.h"
+#include "util/limits.h"
 
 namespace paramscale::scaling {
 
@@ -49,7 +51,8 @@ int64_t count_params(arch::Family family, const arch::DatasetShape& dataset,
 std::vector<int> uniform_widths(const std::vector<int>& base, double r) {
   std::vector<int> w(base.size());
   for (size_t i = 0; i < base.size(); ++i)
-    w[i] = std::max(1, static_cast<int>(std::floor(base[i] * r)));
+    // Clamped before the cast: solvers probe large multipliers, and no network is wider.
+    w[i] = static_cast<int>(std::clamp(std::floor(base[i] * r), 1.0, double{kMaxWidth}));
   return w;
 }
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "util/atomic_file.h"
+#include "util/files.h"
 
 namespace paramscale::scaling {
 
@@ -70,6 +71,8 @@ Result<FitFile> parse_fit_json(const std::string& text, const std::string& sourc
   } catch (const json::parse_error& e) {
     return bad_input(where + " is not valid JSON (syntax error at byte " + std::to_string(e.byte) +
                      ")");
+  } catch (const json::exception&) {  // e.g. a number out of range (1e999)
+    return bad_input(where + " is not valid JSON (a number is out of range)");
   }
   if (!j.is_object()) return bad_input(where + " is not a JSON object");
   FitFile fit;
@@ -103,11 +106,10 @@ Result<FitFile> parse_fit_json(const std::string& text, const std::string& sourc
 }
 
 Result<FitFile> read_fit_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return bad_input("cannot open fit file '" + path + "'");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_fit_json(text.str(), path);
+  auto text =
+      read_regular_file(path, "fit file", kMaxTextFileBytes, "cannot open fit file '" + path + "'");
+  if (!text.ok()) return text.error();
+  return parse_fit_json(*text, path);
 }
 
 std::string fit_json(const FitFile& fit) {

@@ -7,11 +7,13 @@
 
 #include "scaling/align.h"
 #include "scaling/count_polynomial.h"
+#include "util/limits.h"
 
 namespace paramscale::scaling {
 
 namespace {
-constexpr double kWidestWidth = 1 << 30;
+// Widths are clamped to what build_network accepts, so every probe of a solver can be counted.
+constexpr double kWidestWidth = kMaxWidth;
 
 // The unfloored rule: bisection on ln tau for count(unfloored widths) = target, then floor.
 Result<Solution> solve_paper(const PowerLaws& laws, const CountPolynomial& smooth,
@@ -28,7 +30,7 @@ Result<Solution> solve_paper(const PowerLaws& laws, const CountPolynomial& smoot
                      " parameters is below what these power laws reach");
   for (int grow = 0; smooth_at(hi) < goal; ++grow) {
     const std::vector<int> w = neuralscale_widths(laws, hi);
-    if (grow > 64 || *std::max_element(w.begin(), w.end()) >= (1 << 24))
+    if (grow > 64 || *std::max_element(w.begin(), w.end()) >= kMaxWidth)
       return bad_input("budget of " + std::to_string(target) + " parameters is out of reach");
     hi += std::max(1.0, hi - lo);
   }
@@ -126,7 +128,7 @@ Result<Solution> scale_neuralscale(arch::Family family, const arch::DatasetShape
   if (rule == TauRule::Unfloored)
     return solve_paper(laws, CountPolynomial::of(family, dataset, mode), count, target, x_lo - 1);
   const double x_hi = std::max(x_lo + 1, std::log(static_cast<double>(target)));
-  Result<Solution> s = solve_closest(at, count, target, x_lo - 1, x_hi, 1 << 24);
+  Result<Solution> s = solve_closest(at, count, target, x_lo - 1, x_hi, kMaxWidth);
   if (s.ok() && align > 1) refine_solution(&*s, align, count);
   return s;
 }

@@ -41,7 +41,7 @@ Result<Solution> solve_closest(const WidthsAt& widths_at, const CountOf& count, 
   std::vector<int> hi_widths = widths_at(x_hi);
   int grow = 0;
   while (count(hi_widths) < target) {
-    if (widest(hi_widths) > max_width || ++grow > 64)
+    if (widest(hi_widths) >= max_width || ++grow > 64)
       return bad_input("budget of " + std::to_string(target) +
                        " parameters is out of reach (widths would exceed " +
                        std::to_string(max_width) + ")");

@@ -11,6 +11,7 @@
 #include <functional>
 #include <vector>
 
+#include "util/limits.h"
 #include "util/result.h"
 
 namespace paramscale::scaling {
@@ -28,9 +29,9 @@ using WidthsAt = std::function<std::vector<int>(double x)>;
 using CountOf = std::function<int64_t(const std::vector<int>& widths)>;
 
 // widths_at must be non-decreasing in x for every width; x_lo must give the smallest network.
-// Widths above max_width mean the target is out of reach.
+// Widths reaching max_width (widths_at clamps there) mean the target is out of reach.
 Result<Solution> solve_closest(const WidthsAt& widths_at, const CountOf& count, int64_t target,
-                               double x_lo, double x_hi_start, int max_width = 1 << 20);
+                               double x_lo, double x_hi_start, int max_width = kMaxWidth);
 
 // Applies refine_aligned (scaling/align.h) to an aligned solution and updates its count and error.
 void refine_solution(Solution* s, int k, const CountOf& count);

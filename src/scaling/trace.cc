@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "util/atomic_file.h"
+#include "util/files.h"
+#include "util/limits.h"
 
 namespace paramscale::scaling {
 
@@ -83,7 +85,7 @@ Result<Trace> parse_trace(const std::string& text, const std::string& source) {
       char* end = nullptr;
       errno = 0;
       const long w = f.empty() ? 0 : std::strtol(f.c_str(), &end, 10);
-      if (f.empty() || *end != '\0' || errno == ERANGE || w < 1 || w > (1 << 24))
+      if (f.empty() || *end != '\0' || errno == ERANGE || w < 1 || w > kMaxWidth)
         return bad_input(at + ": width '" + f + "' is not a positive integer");
       widths.push_back(static_cast<int>(w));
     }
@@ -94,11 +96,10 @@ Result<Trace> parse_trace(const std::string& text, const std::string& source) {
 }
 
 Result<Trace> read_trace(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return bad_input("cannot open trace file '" + path + "'");
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_trace(text.str(), path);
+  auto text = read_regular_file(path, "trace file", kMaxTextFileBytes,
+                                "cannot open trace file '" + path + "'");
+  if (!text.ok()) return text.error();
+  return parse_trace(*text, path);
 }
 
 Status write_trace(const std::string& path, const Trace& trace) {

@@ -29,6 +29,34 @@ std::string Cell::key() const {
          "." + opt_level + (device == "local" ? "" : ".on-" + device);
 }
 
+nlohmann::json cell_to_json(const Cell& c) {
+  return {{"model", c.model},         {"method", c.method},   {"budget", c.budget},
+          {"seed", c.seed},           {"runtime", c.runtime}, {"threads", c.threads},
+          {"opt_level", c.opt_level}, {"align", c.align},     {"device", c.device},
+          {"precision", c.precision}};
+}
+
+Result<Cell> cell_from_json(const nlohmann::json& j) {
+  try {
+    Cell c;
+    j.at("model").get_to(c.model);
+    j.at("method").get_to(c.method);
+    j.at("budget").get_to(c.budget);
+    j.at("seed").get_to(c.seed);
+    j.at("runtime").get_to(c.runtime);
+    j.at("threads").get_to(c.threads);
+    j.at("opt_level").get_to(c.opt_level);
+    j.at("align").get_to(c.align);
+    j.at("device").get_to(c.device);
+    c.precision = j.value("precision", std::string("fp32"));
+    if (c.precision != "fp32" && c.precision != "int8")
+      return bad_input("malformed cell: precision \"" + c.precision + "\"");
+    return c;
+  } catch (const std::exception& e) {
+    return bad_input(std::string("malformed cell: ") + e.what());
+  }
+}
+
 std::vector<Cell> expand(const StudyConfig& c, int all_cores) {
   std::vector<Cell> cells;
   std::set<std::string> seen;

@@ -6,10 +6,12 @@
 // and identical across runs, which is what makes a study resumable.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "study/config.h"
+#include "util/result.h"
 
 namespace paramscale::study {
 
@@ -32,6 +34,11 @@ struct Cell {
   // e.g. vgg11.uniform.params-0.25.s0.ort.t2.all, ...s0.ort.tall.all.on-pi4 on a device
   std::string key() const;
 };
+
+// A cell as JSON (Slurm task lists carry the cells themselves: their keys hold thread counts
+// resolved on the submitting machine), and back; bad input on a missing or mistyped field.
+nlohmann::json cell_to_json(const Cell& cell);
+Result<Cell> cell_from_json(const nlohmann::json& j);
 
 // The cross product in a fixed order (model, method, budget, align, seed, precision, runtime,
 // threads, opt level, device). Threads 0 resolve to `all_cores` here and stay 0 ("all") on a

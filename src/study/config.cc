@@ -1,6 +1,15 @@
 #include "study/config.h"
 
+#include "arch/dataset.h"
+#include "arch/families.h"
+#include "scaling/budget.h"
+#include "scaling/fit_file.h"
+#include "util/files.h"
+#include "util/limits.h"
+
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <fstream>
 #include <set>
 
@@ -43,9 +52,24 @@ Result<StudyConfig> preset(const std::string& name) {
 }
 
 namespace {
+// nlohmann converts any number to any number type: a float like 1e300 for an int field would be an
+// out-of-range conversion (undefined behaviour). Integer fields take only integers that fit.
+bool fits(const nlohmann::json& v, const int*) {
+  return v.is_number_integer() && v.get<int64_t>() >= INT32_MIN && v.get<int64_t>() <= INT32_MAX;
+}
+bool fits(const nlohmann::json&, const void*) { return true; }  // checked by get<T>()
+bool fits(const nlohmann::json& v, const std::vector<int>*) {
+  if (!v.is_array()) return false;
+  for (const auto& e : v)
+    if (!fits(e, static_cast<const int*>(nullptr))) return false;
+  return true;
+}
+
 template <typename T>
 Status take(const nlohmann::json& j, const char* key, T& out) {
   if (!j.contains(key)) return {};
+  if (!fits(j.at(key), &out))
+    return bad_input(std::string("config field '") + key + "' has the wrong type");
   try {
     out = j.at(key).get<T>();
   } catch (const nlohmann::json::exception&) {
@@ -88,6 +112,58 @@ Status quantize_settings(const nlohmann::json& j, StudyConfig& c) {
 }
 }  // namespace
 
+// "slurm": {"partitions": {"make", "measure"}, "time": {"make", "measure"}, "gres": {"make"},
+//           "constraint": {"measure"}, "exclusive_measure", "max_concurrent", "extra_args",
+//           "poll_seconds"}
+Status slurm_from_json(const nlohmann::json& j, SlurmSettings& s) {
+  if (!j.is_object()) return bad_input("config field 'slurm' must be an object");
+  static const std::vector<std::string> known = {"partitions", "time", "gres", "constraint",
+                                                 "exclusive_measure", "max_concurrent",
+                                                 "extra_args", "poll_seconds"};
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (std::find(known.begin(), known.end(), it.key()) == known.end())
+      return bad_input("unknown config field 'slurm." + it.key() + "'");
+  auto pair = [&](const char* key, std::string* make, std::string* measure) -> Status {
+    if (!j.contains(key)) return {};
+    const auto& o = j[key];
+    if (!o.is_object()) return bad_input(std::string("config 'slurm.") + key + "' must be an object");
+    for (auto it = o.begin(); it != o.end(); ++it) {
+      std::string* target = it.key() == "make" ? make : it.key() == "measure" ? measure : nullptr;
+      if (!target || !it.value().is_string())
+        return bad_input(std::string("config 'slurm.") + key + "." + it.key() +
+                         "' is not a string for make or measure");
+      *target = it.value().get<std::string>();
+    }
+    return {};
+  };
+  std::string unused;
+  for (Status st : {pair("partitions", &s.make_partition, &s.measure_partition),
+                    pair("time", &s.make_time, &s.measure_time), pair("gres", &s.make_gres, &unused),
+                    pair("constraint", &unused, &s.measure_constraint),
+                    take(j, "exclusive_measure", s.measure_exclusive),
+                    take(j, "max_concurrent", s.max_concurrent), take(j, "extra_args", s.extra_args),
+                    take(j, "poll_seconds", s.poll_seconds)})
+    if (!st.ok()) return st.error();
+  if (!unused.empty()) return bad_input("config 'slurm': gres is for make, constraint for measure");
+  if (s.make_time.empty() || s.measure_time.empty())
+    return bad_input("config 'slurm.time': every job needs a time limit");
+  if (s.max_concurrent < 0) return bad_input("config 'slurm.max_concurrent' must be >= 0");
+  if (!(s.poll_seconds >= 0.2) || s.poll_seconds > 3600)
+    return bad_input("config 'slurm.poll_seconds' must be 0.2..3600");
+  return {};
+}
+
+nlohmann::json slurm_to_json(const SlurmSettings& s) {
+  return {{"partitions", {{"make", s.make_partition}, {"measure", s.measure_partition}}},
+          {"time", {{"make", s.make_time}, {"measure", s.measure_time}}},
+          {"gres", {{"make", s.make_gres}}},
+          {"constraint", {{"measure", s.measure_constraint}}},
+          {"exclusive_measure", s.measure_exclusive},
+          {"max_concurrent", s.max_concurrent},
+          {"extra_args", s.extra_args},
+          {"poll_seconds", s.poll_seconds}};
+}
+
 Result<StudyConfig> config_from_json(const nlohmann::json& j) {
   if (!j.is_object()) return bad_input("study config must be a JSON object");
   StudyConfig c;
@@ -98,9 +174,10 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
     c = *p;
   }
   static const std::vector<std::string> known = {
-      "preset",  "name",       "dataset", "models",       "methods",    "budgets", "runtimes",
-      "threads", "opt_levels", "seeds",   "fits",         "count",      "train",   "search",
-      "bench",   "aligns",     "devices", "devices_file", "precisions", "quantize"};
+      "preset",  "name",       "dataset", "models",       "methods",    "budgets",  "runtimes",
+      "threads", "opt_levels", "seeds",   "fits",         "count",      "train",    "search",
+      "bench",   "aligns",     "devices", "devices_file", "precisions", "quantize", "explain",
+      "executor", "slurm"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(known.begin(), known.end(), it.key()) == known.end())
       return bad_input("unknown config field '" + it.key() + "'");
@@ -133,18 +210,34 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
                      take(t, "prune_fraction", z.prune_fraction), take(t, "frequency", z.frequency),
                      take(t, "iterations", z.iterations)})
       if (!s.ok()) return s.error();
-    if (z.subset < 0 || z.batch_size < 2 || z.warmup < 0 || z.prune_fraction < 0 ||
+    if (z.subset < 0 || z.batch_size < 2 || !(z.warmup >= 0) || !(z.prune_fraction >= 0) ||
         z.prune_fraction >= 1 || z.frequency < 1 || z.iterations < 1)
       return bad_input(
           "config 'search' needs subset >= 0, batch_size >= 2, warmup >= 0, "
           "0 <= prune_fraction < 1, frequency >= 1, iterations >= 1");
+  }
+  if (Status s = take(j, "executor", c.executor); !s.ok()) return s.error();
+  if (c.executor != "local" && c.executor != "slurm")
+    return bad_input("config 'executor' must be \"local\" or \"slurm\", got '" + c.executor + "'");
+  if (j.contains("slurm")) {
+    if (Status s = slurm_from_json(j["slurm"], c.slurm); !s.ok()) return s.error();
+  }
+  if (j.contains("explain")) {
+    const auto& x = j["explain"];
+    if (!x.is_object()) return bad_input("config field 'explain' must be an object");
+    for (Status s : {take(x, "enabled", c.explain.enabled), take(x, "runs", c.explain.runs)})
+      if (!s.ok()) return s.error();
+    if (c.explain.runs < 3 || c.explain.runs > 10000)
+      return bad_input("config 'explain' needs runs between 3 and 10000");
   }
   if (j.contains("bench")) {
     const auto& b = j["bench"];
     if (!b.is_object()) return bad_input("config field 'bench' must be an object");
     for (Status s :
          {take(b, "warmup_runs", c.bench.warmup_runs), take(b, "min_runs", c.bench.min_runs),
-          take(b, "min_seconds", c.bench.min_seconds), take(b, "batch", c.bench.batch)})
+          take(b, "min_seconds", c.bench.min_seconds), take(b, "batch", c.bench.batch),
+          take(b, "warmup_ms", c.bench.warmup_ms), take(b, "target_ci", c.bench.target_ci),
+          take(b, "max_seconds", c.bench.max_seconds)})
       if (!s.ok()) return s.error();
   }
   for (const auto* list :
@@ -165,20 +258,104 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
   if (c.train.epochs < 1 || c.train.batch_size < 1 || c.train.subset < 0 || c.train.test_subset < 0)
     return bad_input(
         "config 'train' needs epochs >= 1, batch_size >= 1, subset >= 0, test_subset >= 0");
-  if (c.bench.min_runs < 1 || c.bench.batch < 1 || c.bench.min_seconds < 0 ||
-      c.bench.warmup_runs < 0)
-    return bad_input("config 'bench' needs min_runs >= 1, batch >= 1, min_seconds >= 0");
+  if (Status s = runtime::check_protocol(c.bench); !s.ok())
+    return bad_input("config 'bench': " + s.error().message);
   return c;
 }
 
 Result<StudyConfig> read_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return bad_input("cannot open study config " + path);
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  auto text = read_regular_file(path, "study config", kMaxTextFileBytes,
+                                "cannot open study config " + path);
+  if (!text.ok()) return text.error();
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
   if (j.is_discarded()) return bad_input("study config " + path + " is not valid JSON");
   auto c = config_from_json(j);
   if (!c.ok()) return bad_input(path + ": " + c.error().message);
   return c;
+}
+
+namespace {
+
+Status check_member(const std::vector<std::string>& values, const std::vector<std::string>& known,
+                    const std::string& field) {
+  for (const std::string& v : values)
+    if (std::find(known.begin(), known.end(), v) == known.end()) {
+      std::string list;
+      for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+      return bad_input("config '" + field + "': unknown value '" + v + "' (one of: " + list + ")");
+    }
+  return {};
+}
+
+// Settings the stages would refuse (they are the same flags train and bench check).
+Status check_settings(const StudyConfig& c) {
+  const TrainSettings& t = c.train;
+  if (!(t.lr > 0 && std::isfinite(t.lr)) || !(t.momentum >= 0 && t.momentum < 1))
+    return bad_input("config 'train' needs a finite lr > 0 and 0 <= momentum < 1");
+  if (t.schedule != "multistep" && t.schedule != "cosine")
+    return bad_input("config 'train': unknown schedule '" + t.schedule +
+                     "' (expected multistep or cosine)");
+  if (t.batch_size < 2 || t.batch_size > kMaxBatch)
+    return bad_input("config 'train' needs batch_size from 2 to " + std::to_string(kMaxBatch));
+  if (!std::isfinite(c.search.warmup)) return bad_input("config 'search' needs a finite warmup");
+  if (!std::isfinite(c.bench.min_seconds) || c.bench.batch > kMaxBatch)
+    return bad_input("config 'bench' needs a finite min_seconds and batch up to " +
+                     std::to_string(kMaxBatch));
+  for (int t : c.threads)
+    if (t < 0 || t > kMaxThreads)
+      return bad_input("config 'threads': " + std::to_string(t) + " is not 0 (all cores) or 1.." +
+                       std::to_string(kMaxThreads));
+  for (int s : c.seeds)
+    if (s < 0) return bad_input("config 'seeds': " + std::to_string(s) + " is negative");
+  return {};
+}
+
+// Each given fit is read and must hold an iteration for its model.
+Status check_fits(const StudyConfig& c) {
+  for (const auto& [model, path] : c.fits) {
+    auto family = arch::family_from_name(model);
+    if (!family.ok()) return bad_input("config 'fits': " + family.error().message);
+    auto fit = scaling::read_fit_file(path);
+    if (!fit.ok()) return bad_input("fit for " + model + ": " + fit.error().message);
+    if (auto laws = scaling::select_iteration(*fit, 0, *family, path); !laws.ok())
+      return bad_input("fit for " + model + ": " + laws.error().message);
+  }
+  return {};
+}
+
+Status check_cell_count(const StudyConfig& c) {
+  size_t cells = 1;
+  for (size_t n :
+       {c.models.size(), c.methods.size(), c.budgets.size(), c.aligns.size(), c.seeds.size(),
+        c.runtimes.size(), c.threads.size(), c.opt_levels.size(), c.devices.size()}) {
+    if (n != 0 && cells > kMaxStudyCells / n)
+      return bad_input("config makes more than " + std::to_string(kMaxStudyCells) + " cells");
+    cells *= n;
+  }
+  return {};
+}
+
+}  // namespace
+
+Status validate_config(const StudyConfig& c, const std::vector<std::string>& runtimes) {
+  if (Status s = check_cell_count(c); !s.ok()) return s;
+  if (auto d = arch::dataset_preset(c.dataset); !d.ok())
+    return bad_input("config 'dataset': " + d.error().message);
+  for (const std::string& m : c.models)
+    if (auto f = arch::family_from_name(m); !f.ok())
+      return bad_input("config 'models': " + f.error().message);
+  for (const std::string& b : c.budgets)
+    if (auto p = scaling::parse_budget(b); !p.ok())
+      return bad_input("config 'budgets': " + p.error().message);
+  if (auto n = scaling::parse_count_mode(c.count); !n.ok())
+    return bad_input("config 'count': " + n.error().message);
+  for (Status s :
+       {check_member(c.methods, {"uniform", "neuralscale"}, "methods"),
+        check_member(c.runtimes, runtimes, "runtimes"),
+        check_member(c.opt_levels, {"disable", "basic", "extended", "all"}, "opt_levels"),
+        check_settings(c), check_fits(c)})
+    if (!s.ok()) return s;
+  return {};
 }
 
 nlohmann::json to_json(const StudyConfig& c) {
@@ -216,6 +393,9 @@ nlohmann::json to_json(const StudyConfig& c) {
                        {{"warmup_runs", c.bench.warmup_runs},
                         {"min_runs", c.bench.min_runs},
                         {"min_seconds", c.bench.min_seconds},
+                        {"warmup_ms", c.bench.warmup_ms},
+                        {"target_ci", c.bench.target_ci},
+                        {"max_seconds", c.bench.max_seconds},
                         {"batch", c.bench.batch}}}};
   // Written only when used, so studies saved before devices existed still match on --resume.
   if (c.devices != std::vector<std::string>{"local"}) j["devices"] = c.devices;
@@ -229,6 +409,13 @@ nlohmann::json to_json(const StudyConfig& c) {
                      {"activations", c.quantize.activations},
                      {"reduce_range", c.quantize.reduce_range}};
   }
+  if (c.executor != "local") {
+    j["executor"] = c.executor;
+    j["slurm"] = slurm_to_json(c.slurm);
+  }
+  // Written only when not the default, for the same reason.
+  if (!c.explain.enabled || c.explain.runs != ExplainSettings{}.runs)
+    j["explain"] = {{"enabled", c.explain.enabled}, {"runs", c.explain.runs}};
   return j;
 }
 

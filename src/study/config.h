@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/measure.h"
 #include "util/result.h"
 
 namespace paramscale::study {
@@ -51,11 +52,29 @@ struct QuantizeSettings {
   std::string reduce_range = "auto";  // auto | on | off
 };
 
-struct BenchSettings {
-  int warmup_runs = 5;
-  int min_runs = 30;
-  double min_seconds = 1.0;
-  int batch = 1;
+// How the study benches: the same Protocol (defaults and checks) as `paramscale bench`.
+using BenchSettings = runtime::Protocol;
+
+// The measured per-layer explanation (paramscale explain) of the cells that show it best: ONNX
+// Runtime on this machine, optimisation level "all", the largest thread count of the study.
+struct ExplainSettings {
+  bool enabled = true;
+  int runs = 20;  // profiled runs per cell
+};
+
+// Where the stages run: "local" (child processes here) or "slurm" (job arrays on a Slurm
+// cluster; study/slurm.h). Per stage kind: models are made (search, train, export) on the `make`
+// partition with its gres (a GPU for training), cells measured on the `measure` partition or
+// constraint, by default one measuring task per node (--exclusive).
+struct SlurmSettings {
+  std::string make_partition, measure_partition;  // "" = the cluster's default
+  std::string make_time = "04:00:00", measure_time = "00:30:00";
+  std::string make_gres;           // e.g. "gpu:1"
+  std::string measure_constraint;  // e.g. the feature of the measuring nodes
+  bool measure_exclusive = true;   // one measuring task per node
+  int max_concurrent = 0;          // per array (%k); 0 = no limit
+  std::vector<std::string> extra_args;  // further sbatch arguments for every array
+  double poll_seconds = 5;              // how often a waiting study looks at the queue
 };
 
 struct StudyConfig {
@@ -87,12 +106,22 @@ struct StudyConfig {
   SearchSettings search;
   QuantizeSettings quantize;
   BenchSettings bench;
+  ExplainSettings explain;
+  std::string executor = "local";  // local | slurm
+  SlurmSettings slurm;
 };
 
 const std::vector<std::string>& preset_names();
 Result<StudyConfig> preset(const std::string& name);
 Result<StudyConfig> config_from_json(const nlohmann::json& j);
 Result<StudyConfig> read_config(const std::string& path);
+
+// Everything a cell would find wrong, found before the study creates anything: unknown models,
+// methods, dataset, runtimes (not in `runtimes`, the ones this build measures) or optimisation
+// levels, malformed budgets, thread counts outside 0..kMaxThreads, negative seeds, training and
+// bench settings out of range, fits that cannot be read or do not fit their model, more than
+// kMaxStudyCells cells. Devices are checked against the devices file by the runner.
+Status validate_config(const StudyConfig& config, const std::vector<std::string>& runtimes);
 nlohmann::json to_json(const StudyConfig& c);
 
 }  // namespace paramscale::study

@@ -1,5 +1,6 @@
 #include "study/record.h"
 
+#include <cstdint>
 #include <initializer_list>
 
 #include "arch/analysis.h"
@@ -20,7 +21,7 @@ Result<nlohmann::json> bench_result(const nlohmann::json& file) {
     const bool text = e.is_object() && e.contains("message") && e["message"].is_string();
     return failure("bench failed: " + (text ? e["message"].get<std::string>() : e.dump()));
   }
-  if (!r->is_object() || !r->contains("latency_ms"))
+  if (!r->is_object() || !r->contains("latency_ms") || !(*r)["latency_ms"].is_object())
     return failure("bench file has no latency_ms in its result");
   return *r;
 }
@@ -36,12 +37,81 @@ const nlohmann::json* at(const nlohmann::json& j, std::initializer_list<const ch
 }
 }  // namespace
 
+namespace {
+
+bool is_int(const nlohmann::json& v) {
+  return v.is_number_integer() && v.get<int64_t>() >= INT32_MIN && v.get<int64_t>() <= INT32_MAX;
+}
+
+// "" when r[name] is absent (and allowed to be) or passes `ok`; else the field's name.
+template <typename Check>
+std::string bad_field(const nlohmann::json& r, const char* name, bool required, Check ok) {
+  if (!r.contains(name)) return required ? name : "";
+  return ok(r[name]) ? "" : name;
+}
+
+std::string bad_cell(const nlohmann::json& c) {
+  const auto str = [](const nlohmann::json& v) { return v.is_string(); };
+  for (const char* k : {"model", "method", "budget", "runtime", "opt_level"})
+    if (auto b = bad_field(c, k, true, str); !b.empty()) return "cell." + b;
+  // Absent in records older than the dimension (the report has defaults for them).
+  for (const char* k : {"dataset", "device"})
+    if (auto b = bad_field(c, k, false, str); !b.empty()) return "cell." + b;
+  for (const char* k : {"seed", "threads"})
+    if (auto b = bad_field(c, k, true, is_int); !b.empty()) return "cell." + b;
+  if (auto b = bad_field(c, "align", false, is_int); !b.empty()) return "cell." + b;
+  return "";
+}
+
+std::string bad_record_field(const nlohmann::json& r) {
+  if (!r.contains("cell") || !r["cell"].is_object()) return "cell";
+  if (std::string b = bad_cell(r["cell"]); !b.empty()) return b;
+  const auto object = [](const nlohmann::json& v) { return v.is_object(); };
+  const auto object_or_null = [](const nlohmann::json& v) { return v.is_object() || v.is_null(); };
+  const auto widths = [](const nlohmann::json& v) {
+    if (!v.is_array()) return false;
+    for (const auto& w : v)
+      if (!is_int(w) || w.get<int>() < 1) return false;
+    return true;
+  };
+  const auto validity = [](const nlohmann::json& v) {
+    if (!v.is_object()) return false;
+    if (v.contains("timings_valid") && !v["timings_valid"].is_boolean()) return false;
+    return !v.contains("reasons") || v["reasons"].is_array();
+  };
+  for (const char* k : {"analysis", "latency_ms", "memory"})
+    if (auto b = bad_field(r, k, true, object); !b.empty()) return b;
+  for (const char* k : {"environment", "bench", "device"})
+    if (auto b = bad_field(r, k, false, object); !b.empty()) return b;
+  for (const char* k : {"accuracy", "train"})
+    if (auto b = bad_field(r, k, false, object_or_null); !b.empty()) return b;
+  if (auto b = bad_field(r, "widths", true, widths); !b.empty()) return b;
+  return bad_field(r, "validity", false, validity);
+}
+
+}  // namespace
+
+Status check_record(const nlohmann::json& r, const std::string& key) {
+  if (!r.is_object()) return bad_input("not a JSON object");
+  if (!r.contains("schema_version") || r["schema_version"] != kRecordSchemaVersion)
+    return bad_input("not a paramscale study record (schema " +
+                     std::to_string(kRecordSchemaVersion) + ")");
+  if (!r.contains("key") || !r["key"].is_string())
+    return bad_input("field 'key' is missing or not a string");
+  if (!key.empty() && r["key"].get<std::string>() != key)
+    return bad_input("holds the record of another cell");
+  if (std::string b = bad_record_field(r); !b.empty())
+    return bad_input("field '" + b + "' is missing or has the wrong type");
+  return {};
+}
+
 Result<nlohmann::json> record_memory(const nlohmann::json& bench) {
   nlohmann::json m = bench.value("memory", nlohmann::json::object());
+  if (!m.is_object()) return failure("bench result's memory is not an object");
   if (at(m, {"runtime_bytes"})) return m;  // already in record form
   const nlohmann::json* peak = at(m, {"peak_inference_rss"});
   const nlohmann::json* base = at(m, {"baseline", "vm_rss"});
-  if (!peak || !base)
+  if (!peak || !base || !peak->is_number_integer() || !base->is_number_integer())
     return failure("bench result lacks memory.peak_inference_rss or memory.baseline.vm_rss");
   m["runtime_bytes"] = peak->get<int64_t>() - base->get<int64_t>();
   return m;
@@ -59,7 +129,7 @@ nlohmann::json record_environment(const nlohmann::json& bench) {
 namespace {
 int measured_threads(const nlohmann::json& bench) {
   const nlohmann::json* t = at(bench, {"request", "backend", "threads"});
-  return t ? t->get<int>() : 0;
+  return t && is_int(*t) ? t->get<int>() : 0;
 }
 }  // namespace
 
@@ -88,6 +158,7 @@ nlohmann::json quantization(const nlohmann::json& deployment) {
 Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
                                    const std::vector<int>& widths, const nlohmann::json& train,
                                    const nlohmann::json& bench_file,
+                                   const nlohmann::json& explain,
                                    const nlohmann::json& deployment) {
   auto family = arch::family_from_name(cell.model);
   if (!family.ok()) return family.error();
@@ -121,7 +192,7 @@ Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
   if (!train.is_null())
     accuracy = {{"final_test", train.value("final_test_accuracy", nlohmann::json())},
                 {"best_test", train.value("best_test_accuracy", nlohmann::json())}};
-  return nlohmann::json{
+  nlohmann::json record{
       {"schema_version", kRecordSchemaVersion},
       {"key", cell.key()},
       {"cell",
@@ -161,6 +232,15 @@ Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
                                                            {"reasons", nlohmann::json::array()}})},
       {"train", train},
       {"bench", *bench}};
+  if (explain.is_object() && explain.contains("models") && explain["models"].is_array() &&
+      !explain["models"].empty() && explain["models"][0].is_object()) {
+    const nlohmann::json& m = explain["models"][0];
+    record["explain"] = {{"explanation", m.value("explanation", nlohmann::json())},
+                         {"profiling_overhead", m.value("profiling_overhead", nlohmann::json())},
+                         {"peak", explain.value("peak", nlohmann::json())},
+                         {"threads", explain.value("threads", nlohmann::json())}};
+  }
+  return record;
 }
 
 }  // namespace paramscale::study

@@ -10,7 +10,8 @@
 //    model_file_bytes, deployed_accuracy{top1,top5,runtime,threads,images} | null (not
 //    evaluated), quantization{calibration,activations,weight_qmax,reduce_range,int8_convs,...} |
 //    null (FP32), environment{...}, train (the run's summary.json) | null, bench (the raw bench
-//    record)}
+//    record), explain{explanation, profiling_overhead, peak} (only where the study explained the
+//    cell)}
 // Everything in it is computed (analysis) or copied from a measurement (train, bench).
 #pragma once
 
@@ -23,12 +24,20 @@
 
 namespace paramscale::study {
 
-// `deployment` may hold "quantize" (paramscale quantize's --json record) and "eval" (paramscale
-// eval's --json record) for the cell's model.
+// `explain`: the cell's `paramscale explain --json` output, or null; the record keeps its first
+// model's explanation (per-layer rows), profiling overhead and the machine's peak. `deployment`
+// may hold "quantize" (paramscale quantize's --json record) and "eval" (paramscale eval's --json
+// record) for the cell's model.
 Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
                                    const std::vector<int>& widths,
                                    const nlohmann::json& train_summary, const nlohmann::json& bench,
+                                   const nlohmann::json& explain = nullptr,
                                    const nlohmann::json& deployment = nlohmann::json::object());
+
+// Is `record` a well-formed record (schema kRecordSchemaVersion)? Checks the type of every field
+// that resume and the report read, so a damaged or hand-edited record is reported (and its cell
+// redone) instead of throwing later. When `key` is given, the record must be that cell's.
+Status check_record(const nlohmann::json& record, const std::string& key = "");
 
 // The one measurement record in a bench --json file (its first result; a failed one is an Error).
 Result<nlohmann::json> bench_result(const nlohmann::json& bench_file);

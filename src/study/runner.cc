@@ -1,8 +1,9 @@
 #include "study/runner.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -23,251 +24,13 @@
 #include "study/cell.h"
 #include "study/process.h"
 #include "study/record.h"
+#include "study/stages.h"
+#include "util/files.h"
+#include "util/limits.h"
 
 namespace paramscale::study {
 
 namespace {
-bool exists(const std::string& p) {
-  struct stat st;
-  return ::stat(p.c_str(), &st) == 0;
-}
-
-Result<nlohmann::json> read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return failure("cannot read " + path);
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded()) return failure(path + " is not valid JSON");
-  return j;
-}
-
-std::string join(const std::vector<int>& v) {
-  std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
-  return s;
-}
-
-struct Context {
-  const StudyConfig& config;
-  std::string dir;
-  std::string exe;
-  Store store;
-  std::map<std::string, std::string>
-      fits;                  // model -> NeuralScale fit: the config's or our search's
-  std::string devices_file;  // the config's, or the default devices file
-};
-
-// A stage's child process; a failure names the log to read.
-Status stage(const Context& ctx, const std::string& key, const std::string& name,
-             std::vector<std::string> args, const std::string& stdout_path = "") {
-  args.insert(args.begin(), ctx.exe);
-  const std::string log = ctx.dir + "/logs/" + key + "." + name + ".log";
-  const int rc = run_process(args, log, stdout_path);
-  if (rc != 0)
-    return failure(name + " failed for " + key + " (exit " + std::to_string(rc) + "; see " + log +
-                   ")");
-  return {};
-}
-
-// Widths for the cell's model (method, budget), computed once and kept in models/<key>.widths.json.
-Result<std::vector<int>> widths_for(const Context& ctx, const Cell& cell) {
-  const std::string path = ctx.dir + "/models/" + cell.network_key() + ".widths.json";
-  if (!exists(path)) {
-    if (cell.method == "uniform") {
-      auto family = arch::family_from_name(cell.model);
-      auto dataset = arch::dataset_preset(ctx.config.dataset);
-      auto budget = scaling::parse_budget(cell.budget);
-      auto count = scaling::parse_count_mode(ctx.config.count);
-      if (!family.ok()) return family.error();
-      if (!dataset.ok()) return dataset.error();
-      if (!budget.ok()) return budget.error();
-      if (!count.ok()) return count.error();
-      auto s = scaling::scale_uniform(*family, *dataset, *budget, *count, cell.align);
-      if (!s.ok()) return s.error();
-      nlohmann::json j = {{"widths", s->widths},
-                          {"params", s->params},
-                          {"target_params", s->target_params},
-                          {"relative_error", s->relative_error}};
-      if (Status w = write_file_atomic(path, j.dump(2)); !w.ok()) return w.error();
-    } else {
-      const auto fit = ctx.fits.find(cell.model);
-      if (fit == ctx.fits.end())
-        return bad_input("no NeuralScale fit for " + cell.model + " (set fits." + cell.model +
-                         " in the study config)");
-      const std::string tmp = path + ".out";
-      Status s = stage(ctx, cell.network_key(), "scale",
-                       {"scale", "--model", cell.model, "--dataset", ctx.config.dataset, "--method",
-                        "neuralscale", "--fit", fit->second, "--budget", cell.budget, "--count",
-                        ctx.config.count, "--align", std::to_string(cell.align), "--json"},
-                       tmp);
-      if (!s.ok()) return s.error();
-      std::rename(tmp.c_str(), path.c_str());
-    }
-  }
-  auto j = read_json(path);
-  if (!j.ok()) return j.error();
-  return (*j)["widths"].get<std::vector<int>>();
-}
-
-std::string duration(double s) {
-  char buf[32];
-  if (s < 60)
-    std::snprintf(buf, sizeof buf, "%.0fs", s);
-  else if (s < 3600)
-    std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(s) / 3600,
-                  (static_cast<int>(s) % 3600) / 60);
-  return buf;
-}
-
-// The study's own NeuralScale search for a model without a given fit, in STUDY/search/<model>/
-// (resumed when a killed study left it unfinished); returns its fit file.
-Result<std::string> search_fit(const Context& ctx, const std::string& model) {
-  const StudyConfig& c = ctx.config;
-  const SearchSettings& z = c.search;
-  const std::string out = ctx.dir + "/search/" + model;
-  Result<nlohmann::json> done = read_json(out + "/search.json");
-  if (done.ok() && done->value("finished", false)) return out + "/fit.json";
-  std::vector<std::string> args = {"search",
-                                   "--model",
-                                   model,
-                                   "--dataset",
-                                   c.dataset,
-                                   "--subset",
-                                   std::to_string(z.subset),
-                                   "--batch-size",
-                                   std::to_string(z.batch_size),
-                                   "--warmup",
-                                   std::to_string(z.warmup),
-                                   "--prune-fraction",
-                                   std::to_string(z.prune_fraction),
-                                   "--frequency",
-                                   std::to_string(z.frequency),
-                                   "--iterations",
-                                   std::to_string(z.iterations),
-                                   "--count",
-                                   c.count,
-                                   "-o",
-                                   out};
-  if (exists(out + "/checkpoint.pt")) args.push_back("--resume");
-  if (!c.train.data_dir.empty()) args.insert(args.end(), {"--data-dir", c.train.data_dir});
-  std::cerr << "study: NeuralScale search for " << model << " (" << z.iterations
-            << " iteration(s), " << z.subset << " images, prune " << z.prune_fraction * 100
-            << "% of live channels every " << z.frequency << " minibatches after " << z.warmup
-            << " warm-up epoch(s)); progress in " << ctx.dir << "/logs/" << model
-            << ".search.log\n";
-  const auto t0 = std::chrono::steady_clock::now();
-  if (Status s = stage(ctx, model, "search", args); !s.ok()) return s.error();
-  std::cerr << "study: search for " << model << " done in "
-            << duration(
-                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count())
-            << "\n";
-  return out + "/fit.json";
-}
-
-// Trains (when enabled) and exports the cell's float model once; returns the ONNX path.
-Result<std::string> float_model_for(const Context& ctx, const Cell& cell,
-                                    const std::vector<int>& widths) {
-  const std::string mk = cell.network_key();
-  const std::string onnx = ctx.dir + "/models/" + mk + ".onnx";
-  if (exists(onnx)) return onnx;
-  const std::string run = ctx.dir + "/runs/" + mk;
-  if (ctx.config.train.enabled && !exists(run + "/summary.json")) {
-    const TrainSettings& t = ctx.config.train;
-    std::vector<std::string> args = {"train",
-                                     "--model",
-                                     cell.model,
-                                     "--dataset",
-                                     ctx.config.dataset,
-                                     "--widths",
-                                     join(widths),
-                                     "--epochs",
-                                     std::to_string(t.epochs),
-                                     "--batch-size",
-                                     std::to_string(t.batch_size),
-                                     "--lr",
-                                     std::to_string(t.lr),
-                                     "--momentum",
-                                     std::to_string(t.momentum),
-                                     "--schedule",
-                                     t.schedule,
-                                     "--seed",
-                                     std::to_string(cell.seed),
-                                     "-o",
-                                     run};
-    // A study killed mid-training continues that training from its last checkpoint.
-    if (exists(run + "/checkpoint.pt")) args.push_back("--resume");
-    if (t.subset > 0) args.insert(args.end(), {"--subset", std::to_string(t.subset)});
-    if (t.test_subset > 0)
-      args.insert(args.end(), {"--test-subset", std::to_string(t.test_subset)});
-    if (!t.data_dir.empty()) args.insert(args.end(), {"--data-dir", t.data_dir});
-    if (Status s = stage(ctx, mk, "train", args); !s.ok()) return s.error();
-  }
-  std::vector<std::string> args = {"export", "-o", onnx};
-  if (ctx.config.train.enabled)
-    args.insert(args.end(), {"--run", run});
-  else
-    args.insert(args.end(), {"--model", cell.model, "--dataset", ctx.config.dataset, "--widths",
-                             join(widths), "--seed", std::to_string(cell.seed)});
-  if (Status s = stage(ctx, mk, "export", args); !s.ok()) return s.error();
-  return onnx;
-}
-
-// The INT8 model: its float twin's training run (or, deployment-only, its export on seeded noise)
-// through paramscale quantize, once; the record of the quantization beside it.
-Result<std::string> int8_model_for(const Context& ctx, const Cell& cell,
-                                   const std::string& float_onnx) {
-  const std::string mk = cell.model_key();
-  const std::string onnx = ctx.dir + "/models/" + mk + ".onnx";
-  const std::string record = ctx.dir + "/models/" + mk + ".quantize.json";
-  // quantize writes the model, then its record: a study killed in between quantizes again.
-  if (exists(onnx) && exists(record)) return onnx;
-  const QuantizeSettings& q = ctx.config.quantize;
-  const bool trained = ctx.config.train.enabled;
-  std::vector<std::string> args = {"quantize",
-                                   trained ? ctx.dir + "/runs/" + cell.network_key() : float_onnx,
-                                   "-o",
-                                   onnx,
-                                   "--json",
-                                   record,
-                                   "--calibration-images",
-                                   std::to_string(q.calibration_images),
-                                   "--calibration",
-                                   q.calibration,
-                                   "--percentile",
-                                   std::to_string(q.percentile),
-                                   "--activations",
-                                   q.activations,
-                                   "--reduce-range",
-                                   q.reduce_range,
-                                   "--seed",
-                                   std::to_string(cell.seed)};
-  if (trained)
-    args.insert(args.end(), {"--dataset", ctx.config.dataset});
-  else
-    args.push_back("--random-calibration");
-  if (trained && !ctx.config.train.data_dir.empty())
-    args.insert(args.end(), {"--data-dir", ctx.config.train.data_dir});
-  if (Status s = stage(ctx, mk, "quantize", args); !s.ok()) return s.error();
-  return onnx;
-}
-
-// With INT8 in a trained study, every model's accuracy through ONNX Runtime (paramscale eval on
-// the training's test images), so FP32 and INT8 are compared as deployed. Once per model.
-Status eval_model(const Context& ctx, const Cell& cell, const std::string& onnx) {
-  const auto& p = ctx.config.precisions;
-  if (!ctx.config.train.enabled || std::find(p.begin(), p.end(), "int8") == p.end()) return {};
-  const std::string out = ctx.dir + "/models/" + cell.model_key() + ".eval.json";
-  if (exists(out)) return {};
-  std::vector<std::string> args = {"eval",      onnx,  "--dataset", ctx.config.dataset,
-                                   "--runtime", "ort", "--json",    out};
-  if (ctx.config.train.test_subset > 0)
-    args.insert(args.end(), {"--subset", std::to_string(ctx.config.train.test_subset)});
-  if (!ctx.config.train.data_dir.empty())
-    args.insert(args.end(), {"--data-dir", ctx.config.train.data_dir});
-  return stage(ctx, cell.model_key(), "eval", args);
-}
-
 // Models the cells need, each made once (widths, training, export) by the make workers, in the
 // order cells need them; the measuring threads wait for theirs.
 class Models {
@@ -279,28 +42,26 @@ class Models {
     std::lock_guard<std::mutex> g(mu_);
     return next_ < order_.size() ? order_[next_++] : nullptr;
   }
-  void finish(const std::string& key, Result<std::vector<int>> widths, Result<std::string> onnx) {
+  void finish(const std::string& key, Result<MadeModel> made) {
     {
       std::lock_guard<std::mutex> g(mu_);
       Slot& s = slots_.at(key);
-      s.widths = std::move(widths);
-      s.onnx = std::move(onnx);
+      s.made = std::move(made);
       s.done = true;
     }
     ready_.notify_all();
   }
-  // Blocks until the model is made; the widths and ONNX path, or why it could not be made.
-  std::pair<Result<std::vector<int>>, Result<std::string>> wait(const std::string& key) {
+  // Blocks until the model is made; its widths and ONNX file, or why it could not be made.
+  Result<MadeModel> wait(const std::string& key) {
     std::unique_lock<std::mutex> g(mu_);
     ready_.wait(g, [&] { return slots_.at(key).done; });
-    return {slots_.at(key).widths, slots_.at(key).onnx};
+    return slots_.at(key).made;
   }
 
  private:
   struct Slot {
     bool done = false;
-    Result<std::vector<int>> widths = failure("not made");
-    Result<std::string> onnx = failure("not made");
+    Result<MadeModel> made = failure("not made");
   };
   std::mutex mu_;
   std::condition_variable ready_;
@@ -309,102 +70,8 @@ class Models {
   size_t next_ = 0;
 };
 
-// Making models takes this machine's lock shared, so a local measurement (exclusive) never runs
-// while a model trains or exports; devices measure on their own hardware and need only their own
-// lock (one measurement at a time per device).
-std::string machine_lock(const Context& ctx) { return ctx.dir + "/locks/bench.lock"; }
-std::string device_lock(const Context& ctx, const std::string& device) {
-  return device == device::kLocal ? machine_lock(ctx)
-                                  : ctx.dir + "/locks/bench.on-" + device + ".lock";
-}
-
-// Widths, training and export of the cell's network (its float model), then its quantization
-// when the cell is INT8, and the evaluation of the model it measures.
-std::pair<Result<std::vector<int>>, Result<std::string>> make_model(const Context& ctx,
-                                                                    const Cell& cell) {
-  Cell twin = cell;
-  twin.precision = "fp32";
-  Result<std::vector<int>> widths = failure("not made");
-  Result<std::string> onnx = failure("not made");
-  {
-    // Other workers and study processes make the same float model: one at a time per model.
-    FileLock lock(ctx.dir + "/locks/" + twin.model_key() + ".lock", /*wait=*/true);
-    widths = widths_for(ctx, cell);
-    onnx = widths.ok() ? float_model_for(ctx, cell, *widths) : Result<std::string>(widths.error());
-  }
-  if (onnx.ok() && cell.precision != "fp32") {
-    FileLock lock(ctx.dir + "/locks/" + cell.model_key() + ".lock", /*wait=*/true);
-    onnx = int8_model_for(ctx, cell, *onnx);
-  }
-  if (onnx.ok()) {
-    FileLock lock(ctx.dir + "/locks/" + cell.model_key() + ".eval.lock", /*wait=*/true);
-    if (Status s = eval_model(ctx, cell, *onnx); !s.ok()) onnx = s.error();
-  }
-  return {std::move(widths), std::move(onnx)};
-}
-
-void make_models(const Context& ctx, Models& models) {
-  while (const Cell* cell = models.next()) {
-    FileLock machine(machine_lock(ctx), /*wait=*/true, /*shared=*/true);
-    auto [widths, onnx] = make_model(ctx, *cell);
-    models.finish(cell->model_key(), std::move(widths), std::move(onnx));
-  }
-}
-
-std::vector<std::string> bench_args(const Context& ctx, const Cell& cell, const std::string& onnx,
-                                    const std::string& out) {
-  const BenchSettings& b = ctx.config.bench;
-  // libtorch runs the trained run directory itself (eager); the ONNX runtimes run the export.
-  const std::string target =
-      cell.runtime == "torch" ? ctx.dir + "/runs/" + cell.network_key() : onnx;
-  std::vector<std::string> args = {
-      "bench",         target,
-      "--runtime",     cell.runtime,
-      "--threads",     cell.threads > 0 ? std::to_string(cell.threads) : "all",
-      "--batch",       std::to_string(b.batch),
-      "--warmup-runs", std::to_string(b.warmup_runs),
-      "--min-runs",    std::to_string(b.min_runs),
-      "--min-seconds", std::to_string(b.min_seconds),
-      "--json",        out};
-  if (cell.runtime == "ort") args.insert(args.end(), {"--opt-level", cell.opt_level});
-  if (cell.device != device::kLocal)
-    args.insert(args.end(), {"--device", cell.device, "--devices", ctx.devices_file});
-  return args;
-}
-
-Status measure_cell(const Context& ctx, const Cell& cell, Models& models) {
-  auto [widths, onnx] = models.wait(cell.model_key());
-  if (!widths.ok()) return widths.error();
-  if (!onnx.ok()) return onnx.error();
-  const std::string bench_json = ctx.dir + "/cells/" + cell.key() + ".bench.json";
-  if (!exists(bench_json)) {
-    FileLock lock(device_lock(ctx, cell.device), /*wait=*/true);
-    if (Status s = stage(ctx, cell.key(), "bench", bench_args(ctx, cell, *onnx, bench_json));
-        !s.ok())
-      return s;
-  }
-  auto bench = read_json(bench_json);
-  if (!bench.ok()) return bench.error();
-  nlohmann::json train = nullptr;
-  const std::string summary = ctx.dir + "/runs/" + cell.network_key() + "/summary.json";
-  if (ctx.config.train.enabled) {
-    auto t = read_json(summary);
-    if (!t.ok()) return t.error();
-    train = *t;
-  }
-  // What quantize and eval wrote for this model (absent: not made for this study).
-  nlohmann::json deployment = nlohmann::json::object();
-  for (const char* what : {"quantize", "eval"}) {
-    const std::string path = ctx.dir + "/models/" + cell.model_key() + "." + what + ".json";
-    if (!exists(path)) continue;
-    auto j = read_json(path);
-    if (!j.ok()) return j.error();
-    deployment[what] = *j;
-  }
-  auto record = make_record(ctx.config, cell, *widths, train, *bench, deployment);
-  if (!record.ok()) return record.error();
-  if (Status s = ctx.store.write_record(cell.key(), *record); !s.ok()) return s;
-  return ctx.store.index(*record);
+void make_models(const StageContext& ctx, Models& models) {
+  while (const Cell* cell = models.next()) models.finish(cell->model_key(), make_model(ctx, *cell));
 }
 
 // Counts finished and failed cells and prints one progress line per cell, with the ETA.
@@ -422,8 +89,8 @@ class Progress {
     const double elapsed = seconds_since(start_);
     const double eta = elapsed / done * (static_cast<double>(total_) - done);
     std::cerr << "[" << done << "/" << total_ << "] " << cell.key() << ": "
-              << (s.ok() ? "done" : "FAILED: " + s.error().message) << " in " << duration(took)
-              << " (elapsed " << duration(elapsed) << ", ETA " << duration(eta) << ")\n";
+              << (s.ok() ? "done" : "FAILED: " + s.error().message) << " in " << duration_text(took)
+              << " (elapsed " << duration_text(elapsed) << ", ETA " << duration_text(eta) << ")\n";
   }
   static double seconds_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
@@ -438,7 +105,7 @@ class Progress {
 
 // Is the device there, and does it take its bundle? Checked once before its cells, so an
 // unreachable device fails its cells with one reason instead of one timeout each.
-Status device_ready(const Context& ctx, const std::string& name) {
+Status device_ready(const StageContext& ctx, const std::string& name) {
   if (name == device::kLocal) return {};
   auto devices = device::read_devices(ctx.devices_file);
   if (!devices.ok()) return devices.error();
@@ -451,7 +118,7 @@ Status device_ready(const Context& ctx, const std::string& name) {
 }
 
 // One thread per device: its cells in order, one measurement at a time.
-void measure_on_device(const Context& ctx, const std::string& device,
+void measure_on_device(const StageContext& ctx, const std::string& device,
                        const std::vector<const Cell*>& cells, Models& models, Progress& progress) {
   std::optional<Status> ready;
   for (const Cell* cell : cells) {
@@ -463,14 +130,53 @@ void measure_on_device(const Context& ctx, const std::string& device,
     }
     const auto t0 = std::chrono::steady_clock::now();
     if (!ready) ready = device_ready(ctx, device);
-    const Status s = ready->ok() ? measure_cell(ctx, *cell, models)
-                                 : Status(failure(ready->error().message +
-                                                  " (not retried in this run; --resume retries)"));
+    Status s;
+    try {  // an exception on a measuring thread would abort the study: it fails this cell instead
+      if (!ready->ok()) {
+        s = failure(ready->error().message + " (not retried in this run; --resume retries)");
+      } else {
+        const Result<MadeModel> made = models.wait(cell->model_key());
+        s = made.ok() ? measure_model(ctx, *cell, *made) : Status(made.error());
+      }
+    } catch (const std::exception& e) {
+      s = failure(std::string("cannot measure ") + cell->key() + ": " + e.what());
+    }
     progress.done(*cell, s, Progress::seconds_since(t0));
   }
 }
 
+// What killed study processes (and their stages) left half-written: temp files whose writer is
+// gone. Live writers' files (another study process on this directory) are kept.
+void sweep_temp_files(const std::string& dir) {
+  for (const std::string sub : {"", "/cells", "/models", "/logs"})
+    remove_stale_temp_files(dir + sub);
+  for (const std::string sub : {"/runs", "/search"})
+    if (DIR* d = ::opendir((dir + sub).c_str())) {
+      while (const dirent* e = ::readdir(d))
+        if (e->d_name[0] != '.') remove_stale_temp_files(dir + sub + "/" + e->d_name);
+      ::closedir(d);
+    }
+}
+
 }  // namespace
+
+// Removes the record (and raw bench output) of every cell measured on a board that throttled, so
+// the run below measures it again; the index is rebuilt afterwards as always.
+void forget_throttled(const StageContext& ctx, const std::vector<Cell>& cells) {
+  int n = 0;
+  for (const Cell& c : cells) {
+    auto r = read_json_file(ctx.store.record_path(c.key()));
+    if (!r.ok() || !r->is_object()) continue;
+    const nlohmann::json& b = r->value("bench", nlohmann::json::object());
+    if (!b.is_object() || !b.contains("board") || !b["board"].is_object() ||
+        !b["board"].value("throttling", nlohmann::json::object()).value("throttled", false))
+      continue;
+    std::remove((ctx.dir + "/cells/" + c.key() + ".bench.json").c_str());
+    std::remove(ctx.store.record_path(c.key()).c_str());
+    ++n;
+  }
+  std::cerr << "study: " << n << " cell(s) measured on a throttled board will be measured again\n";
+}
 
 Status check_devices(const StudyConfig& config, const std::string& devices_file) {
   std::vector<device::Device> known;
@@ -496,7 +202,7 @@ Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
   for (const std::string sub : {"", "/cells", "/models", "/runs", "/logs", "/locks", "/search"})
     if (::mkdir((dir + sub).c_str(), 0755) != 0 && errno != EEXIST)
       return bad_input("cannot create study directory " + dir + sub);
-  Context ctx{config,     dir, opts.executable.empty() ? self_executable() : opts.executable,
+  StageContext ctx{config,     dir, opts.executable.empty() ? self_executable() : opts.executable,
               Store(dir), {},  devices_file};
   // Tests substitute the stage executable (a scripted stand-in) to exercise scheduling and resume.
   if (const char* e = std::getenv("PARAMSCALE_STAGE_EXE"); e && *e && opts.executable.empty())
@@ -504,9 +210,11 @@ Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
   if (Status s = write_file_atomic(dir + "/config.json", to_json(config).dump(2) + "\n"); !s.ok())
     return s.error();
   if (Status s = ctx.store.reindex(); !s.ok()) return s.error();  // repair a killed run's index
+  sweep_temp_files(dir);
 
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const std::vector<Cell> cells = expand(config, static_cast<int>(cores));
+  if (opts.rerun_throttled) forget_throttled(ctx, cells);
   RunSummary sum;
   sum.cells = static_cast<int>(cells.size());
   ctx.fits = config.fits;

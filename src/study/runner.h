@@ -24,6 +24,9 @@ namespace paramscale::study {
 
 struct RunOptions {
   int jobs = 1;
+  // Measure again the cells whose records say the board throttled during the measurement (their
+  // record and raw bench output are replaced; cells measured cleanly are kept).
+  bool rerun_throttled = false;
   std::string executable;  // the paramscale binary for stages (default: this process)
 };
 

@@ -11,15 +11,29 @@
 #include <cstdio>
 #include <fstream>
 
+#include "study/record.h"
+#include "util/files.h"
+
 namespace paramscale::study {
 
 std::string Store::record_path(const std::string& key) const {
   return dir_ + "/cells/" + key + ".json";
 }
 
+Result<nlohmann::json> Store::read_record(const std::string& path, const std::string& key) const {
+  auto text = read_regular_file(path, "study record", kMaxTextFileBytes);
+  if (!text.ok()) return text.error();
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+  if (j.is_discarded()) return bad_input(path + ": not valid JSON (truncated?), skipped");
+  if (Status s = check_record(j, key); !s.ok())
+    return bad_input(path + ": " + s.error().message + ", skipped");
+  return j;
+}
+
 bool Store::has_record(const std::string& key) const {
-  struct stat st;
-  return ::stat(record_path(key).c_str(), &st) == 0;
+  // A record that does not parse or check (truncated by a full disk, edited by hand) is no
+  // record: its cell is redone and the record rewritten.
+  return read_record(record_path(key), key).ok();
 }
 
 Status Store::write_record(const std::string& key, const nlohmann::json& record) const {
@@ -36,23 +50,20 @@ LoadedRecords Store::load() const {
       const auto ends = [&n](const std::string& s) {
         return n.size() > s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0;
       };
-      // <key>.bench.json beside each record is the raw bench output the record was made from.
-      if (ends(".json") && !ends(".bench.json")) names.push_back(n);
+      // <key>.bench.json and <key>.explain.json beside a record are the raw stage outputs it was
+      // made from.
+      if (ends(".json") && !ends(".bench.json") && !ends(".explain.json")) names.push_back(n);
     }
     ::closedir(d);
   }
   std::sort(names.begin(), names.end());
   for (const std::string& n : names) {
-    const std::string path = dir_ + "/cells/" + n;
-    std::ifstream in(path);
-    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-      out.problems.push_back(path + ": not valid JSON, skipped");
-    else if (j.value("schema_version", 0) != kRecordSchemaVersion || !j.contains("cell"))
-      out.problems.push_back(path + ": not a paramscale study record (schema " +
-                             std::to_string(kRecordSchemaVersion) + "), skipped");
+    // The file name is <key>.json: a record must be its own cell's.
+    auto r = read_record(dir_ + "/cells/" + n, n.substr(0, n.size() - 5));
+    if (r.ok())
+      out.records.push_back(std::move(r).value());
     else
-      out.records.push_back(std::move(j));
+      out.problems.push_back(r.error().message);
   }
   return out;
 }
@@ -137,8 +148,18 @@ Status Store::index(const nlohmann::json& record) const {
 
 Status Store::reindex() const {
   Db h;
-  if (Status s = open_index(dir_, h); !s.ok()) return s;
-  if (Status s = exec(h.db, "BEGIN IMMEDIATE; DELETE FROM cells;"); !s.ok()) return s;
+  Status opened = open_index(dir_, h);
+  if (opened.ok()) opened = exec(h.db, "BEGIN IMMEDIATE; DELETE FROM cells;");
+  if (!opened.ok()) {
+    // The index is derived from the records: one that is not a database (or has another schema)
+    // is removed and built again.
+    sqlite3_close(h.db);
+    h.db = nullptr;
+    for (const char* suffix : {"", "-journal", "-wal", "-shm"})
+      std::remove((dir_ + "/index.sqlite" + suffix).c_str());
+    if (Status s = open_index(dir_, h); !s.ok()) return s;
+    if (Status s = exec(h.db, "BEGIN IMMEDIATE; DELETE FROM cells;"); !s.ok()) return s;
+  }
   for (const auto& r : load().records)
     if (Status s = upsert(h.db, r, record_path(r.value("key", ""))); !s.ok()) {
       (void)exec(h.db, "ROLLBACK;");

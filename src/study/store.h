@@ -31,11 +31,12 @@ class Store {
   std::string record_path(const std::string& key) const;
   bool has_record(const std::string& key) const;
   Status write_record(const std::string& key, const nlohmann::json& record) const;
-  LoadedRecords load() const;
+  LoadedRecords load() const;  // every record that passes check_record (study/record.h)
   Status index(const nlohmann::json& record) const;  // upsert one record into the index
   Status reindex() const;                            // rebuild the index from every record
 
  private:
+  Result<nlohmann::json> read_record(const std::string& path, const std::string& key) const;
   std::string dir_;
 };
 

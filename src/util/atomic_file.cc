@@ -1,6 +1,7 @@
 #include "util/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -12,6 +13,16 @@ namespace paramscale {
 
 Status write_file_atomic(const std::string& path, const std::string& bytes) {
   if (path.empty()) return bad_input("output path is empty");
+  // rename() replaces whatever is at `path`: a device node, a FIFO or a symlink would be swapped
+  // for a regular file (as root, /dev/full would be gone). Only a regular file may be replaced.
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    return bad_input("cannot write " + path + ": it exists and is not a regular file (" +
+                     (S_ISDIR(st.st_mode)    ? "a directory"
+                      : S_ISLNK(st.st_mode)  ? "a symbolic link"
+                      : S_ISFIFO(st.st_mode) ? "a FIFO"
+                                             : "a device or socket") +
+                     "); refusing to replace it");
   static std::atomic<unsigned> serial{0};
   const std::string tmp =
       path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(serial++);
@@ -30,8 +41,15 @@ Status write_file_atomic(const std::string& path, const std::string& bytes) {
     p += n;
     left -= static_cast<size_t>(n);
   }
-  ::fsync(fd);
-  ::close(fd);
+  if (::fsync(fd) != 0 && errno != EINVAL) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return failure("cannot write " + path + " (disk full?)");
+  }
+  if (::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    return failure("cannot write " + path + " (disk full?)");
+  }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     const std::string why = std::strerror(errno);
     ::unlink(tmp.c_str());

@@ -46,10 +46,12 @@ class DeviceTest : public ::testing::Test {
       GTEST_SKIP() << "no x86-64 device bundle at " << bundle_for("x86_64")
                    << " (scripts/build-bundle.sh x86_64; scripts/test.sh builds it)";
     model_ = dir_ / "tiny.onnx";
+    // A seed of its own, so tests running side by side (ctest -j) never measure the same file,
+    // and one test's pkill cannot hit another's measurement.
     const auto r = run_paramscale(
         "export --model vgg11 --dataset cifar10 --widths "
-        "8,16,32,32,64,64,64,64 --seed 3 -o " +
-        model_);
+        "8,16,32,32,64,64,64,64 --seed " +
+        std::to_string(getpid()) + " -o " + model_);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     write_devices({sshd_.device_json("localhost-x86", dir_ / "work")});
   }
@@ -147,6 +149,44 @@ TEST_F(DeviceTest, FilesArePushedByContentOnlyOnce) {
   EXPECT_EQ(before.st_ino, after.st_ino);  // not rewritten
 }
 
+// The aarch64 bundle on an "aarch64 device" that is this machine's sshd with trixie's static
+// qemu-aarch64 as the command prefix: a complete record whose outputs match x86-64's, marked
+// emulated, and no latency printed as a timing.
+TEST_F(DeviceTest, Aarch64BundleUnderQemuMatchesX86AndIsMarkedEmulated) {
+  const std::string exe = PARAMSCALE_BINARY;
+  const std::string qemu = exe.substr(0, exe.rfind('/')) + "/deps/qemu-10/qemu-aarch64";
+  if (!exists(bundle_for("aarch64")))
+    GTEST_SKIP() << "no aarch64 bundle at " << bundle_for("aarch64");
+  if (!exists(qemu)) GTEST_SKIP() << "no qemu-aarch64 at " << qemu << " (scripts/install-deps.sh)";
+  json a64 = json::parse(sshd_.device_json("emulated-a64", dir_ / "work"));
+  a64["arch"] = "aarch64";
+  a64["prefix"] = qemu + " -L /usr/aarch64-linux-gnu -cpu cortex-a72";
+  write_devices({a64.dump(), sshd_.device_json("localhost-x86", dir_ / "work")});
+  const auto r = bench("emulated-a64,localhost-x86", "--json " + (dir_ / "both.json"), "0.5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json all = json::parse(slurp(dir_ / "both.json"));
+  ASSERT_EQ(all.size(), 2u);
+  const json& arm = all[0]["device"]["name"] == "emulated-a64" ? all[0] : all[1];
+  const json& x86 = all[0]["device"]["name"] == "emulated-a64" ? all[1] : all[0];
+  EXPECT_EQ(arm["device"]["arch"], "aarch64");
+  EXPECT_EQ(arm["device"]["kernel_arch"], "x86_64");
+  EXPECT_EQ(arm["device"]["emulated"], true);
+  EXPECT_EQ(arm["environment"]["build_arch"], "aarch64");
+  EXPECT_EQ(arm["validity"]["timings_valid"], false);
+  EXPECT_EQ(arm["validity"]["reasons"][0].get<std::string>().rfind("emulated", 0), 0u);
+  EXPECT_EQ(x86["validity"]["timings_valid"], true);
+  for (const auto& [key, value] : x86.items()) EXPECT_TRUE(arm.contains(key)) << key;
+  const auto av = arm["output"]["values"].get<std::vector<float>>();
+  const auto xv = x86["output"]["values"].get<std::vector<float>>();
+  ASSERT_EQ(av.size(), 10u);
+  ASSERT_EQ(xv.size(), av.size());
+  for (size_t i = 0; i < av.size(); ++i) EXPECT_NEAR(av[i], xv[i], 1e-4f) << i;
+  // The table prints "emulated" where the emulated device's latency would be.
+  EXPECT_NE(r.out.find("| emulated-a64  |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("| emulated "), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("timings not valid: emulated"), std::string::npos) << r.err;
+}
+
 TEST_F(DeviceTest, UnknownDeviceIsBadInput) {
   const auto r = bench("nosuch");
   expect_one_line_error(r, "unknown device 'nosuch'");
@@ -182,7 +222,7 @@ TEST_F(DeviceTest, BundleOfTheWrongArchitecture) {
     GTEST_SKIP() << "no aarch64 bundle at " << bundle_for("aarch64");
   json d = json::parse(sshd_.device_json("misdeclared", dir_ / "work"));
   d["arch"] = "aarch64";
-  write_devices({d.dump()});
+  write_devices({d.dump(), sshd_.device_json("localhost-x86", dir_ / "work")});
   expect_one_line_failure(bench("misdeclared"), "wrong architecture");
   // An explicit bundle for another architecture than the device's is refused before pushing.
   expect_one_line_failure(bench("localhost-x86", "--bundle " + bundle_for("aarch64")),

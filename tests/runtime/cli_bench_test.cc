@@ -51,6 +51,23 @@ TEST(CliBench, JsonlOnStdout) {
   EXPECT_EQ(n, 2);
 }
 
+// --in-process: the measurement runs in the bench process itself (the device bundle under qemu, or
+// a caller that starts one process per measurement), one cell only.
+TEST(CliBench, InProcessMeasuresOneCellInTheBenchProcess) {
+  if (!have_testdata()) GTEST_SKIP() << "libonnx-testdata is not installed";
+  const std::string json_path = ::testing::TempDir() + "/bench-in-process.json";
+  std::remove(json_path.c_str());
+  const auto r =
+      run_paramscale("bench " + kModel + " --batch 2 --in-process --json " + json_path + kFast);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(slurp(json_path));
+  std::remove(json_path.c_str());
+  ASSERT_EQ(j.size(), 1u);
+  EXPECT_EQ(j[0]["in_process"], true);
+  EXPECT_GE(j[0]["latency_ms"]["runs"].get<int>(), 5);
+  EXPECT_FALSE(j[0]["environment"]["glibc"].get<std::string>().empty());
+}
+
 TEST(CliBench, BadModelAmongGoodStillMeasuresTheRest) {
   if (!have_testdata()) GTEST_SKIP() << "libonnx-testdata is not installed";
   const auto r = run_paramscale("bench /nonexistent.onnx " + kModel + " --batch 2" + kFast);
@@ -110,5 +127,17 @@ INSTANTIATE_TEST_SUITE_P(
                       BadInput{kModel + " --min-runs 0", "--min-runs must be at least 1"},
                       BadInput{kModel + " --min-seconds -1", "--min-seconds"},
                       BadInput{kModel + " --warmup-runs -2", "--warmup-runs"},
-                      BadInput{kModel + " --output xml", "--output"}, BadInput{"", "models"}),
+                      BadInput{kModel + " --output xml", "--output"}, BadInput{"", "models"},
+                      BadInput{kModel + " --batch 2 --threads 1,2 --in-process",
+                               "--in-process measures one cell per process"}),
     [](const ::testing::TestParamInfo<BadInput>& p) { return "case" + std::to_string(p.index); });
+
+// Without --batch, a model with a fixed batch dimension runs that batch; --batch overrides.
+TEST(CliBench, FixedBatchIsTheDefault) {
+  const std::string model =
+      "/usr/share/libonnx-testdata/data/pytorch-converted/test_Conv2d/model.onnx";
+  auto r = paramscale::test::run_paramscale(
+      "bench " + model + " --threads 1 --min-seconds 0 --min-runs 3 --output json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)[0]["request"]["protocol"]["batch"], 2);
+}

@@ -34,7 +34,7 @@ case "$cmd" in
     echo "$out" >> "$FAKE_COUNTER.searches"
     mkdir -p "$out" && echo '{}' > "$out/fit.json" && echo '{"finished":true,"iterations":[]}' > "$out/search.json";;
   train) mkdir -p "$out" && echo '{"final_test_accuracy":0.5,"best_test_accuracy":0.6}' > "$out/summary.json";;
-  export) echo onnx > "$out.tmp" && mv "$out.tmp" "$out";;
+  export) printf '\010onnx' > "$out.tmp" && mv "$out.tmp" "$out";;  # ModelProto's first tag
   bench)
     echo "$json" >> "$FAKE_COUNTER"
     echo "$model" >> "$FAKE_COUNTER.bench_targets"
@@ -44,13 +44,18 @@ case "$cmd" in
     mv "$json.tmp" "$json";;
   quantize) echo "$model" >> "$FAKE_COUNTER.quantized"; echo "$all" >> "$FAKE_COUNTER.quantize_args"
     echo '{"schema":"paramscale.quantize/1","calibration":{"method":"minmax"},"tensors":[{"name":"x"}],"onnx_runtime":{"int8_convs":8}}' > "$json"
-    echo int8 > "$out.tmp" && mv "$out.tmp" "$out";;
+    printf '\010int8' > "$out.tmp" && mv "$out.tmp" "$out";;
   eval) echo "$model" >> "$FAKE_COUNTER.evaluated"
     echo '{"top1":0.9,"top5":null,"threads":2,"runtime":{"name":"onnxruntime"},"dataset":{"images":100}}' > "$json.tmp"
     mv "$json.tmp" "$json";;
+  explain) echo '{"threads":2,"models":[{"explanation":{"layers":[]}}]}' > "$json.tmp" && mv "$json.tmp" "$json";;
   *) exit 3;;
 esac
 )";
+
+// A valid VGG-11 fit: the study reads every given fit before it starts.
+const char* kFit = R"({"model": "vgg11", "iterations": [{"alpha": [0.02, 0.04, 0.08, 0.08, 0.16,
+  0.16, 0.16, 0.16], "beta": [0.49, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]}]})";
 
 struct FakeStudy {
   fs::path root;
@@ -66,6 +71,11 @@ struct FakeStudy {
     fs::create_directories(root);
     std::ofstream(root / "stages.sh") << kFakeStages;
     fs::permissions(root / "stages.sh", fs::perms::owner_all);
+    if (config.contains("fits"))
+      for (auto& [model, file] : config["fits"].items()) {
+        if (file == "fit.json") std::ofstream(root / "fit.json") << kFit;
+        file = (root / file.get<std::string>()).string();
+      }
     std::ofstream(root / "config.json") << config.dump();
   }
   ~FakeStudy() { fs::remove_all(root); }
@@ -86,6 +96,7 @@ struct FakeStudy {
     for (const auto& e : fs::directory_iterator(root / "study" / "cells"))
       if (e.path().string().size() > 5 &&
           e.path().string().find(".bench.json") == std::string::npos &&
+          e.path().string().find(".explain.json") == std::string::npos &&
           e.path().extension() == ".json")
         ++n;
     return n;
@@ -194,6 +205,10 @@ TEST(StudyRunner, SearchesItsOwnFitOnceAndReusesIt) {
 }
 
 TEST(StudyRunner, TorchCellsMeasureTheRunDirectoryOrtCellsTheExport) {
+#ifndef PARAMSCALE_HAVE_TORCH
+  // The study refuses runtimes the binary does not have before it starts (issue 17, class 7).
+  GTEST_SKIP() << "paramscale is built without libtorch: it has no torch runtime";
+#endif
   FakeStudy s({{"models", {"vgg11"}},
                {"methods", {"uniform"}},
                {"budgets", {"params:0.5"}},
@@ -303,4 +318,173 @@ TEST(StudyRunner, DeploymentOnlyInt8QuantizesTheExportOnNoise) {
   for (const auto& [args, n] : s.bench_runs(".quantize_args"))
     EXPECT_NE(args.find("--random-calibration"), std::string::npos) << args;
   EXPECT_TRUE(s.bench_runs(".evaluated").empty());
+}
+
+// A cell measured while the board throttled is measured again with --rerun-throttled; cells
+// measured cleanly are not.
+TEST(StudyRunner, RerunThrottledMeasuresOnlyThrottledCellsAgain) {
+  FakeStudy s;
+  ASSERT_EQ(run_command(s.study_command("")).exit_code, 0);
+  const fs::path cells = s.root / "study" / "cells";
+  std::string throttled_key;
+  for (const auto& e : fs::directory_iterator(cells)) {
+    const std::string name = e.path().filename().string();
+    if (name.find(".bench.json") != std::string::npos ||
+        name.find(".explain.json") != std::string::npos)
+      continue;
+    std::ifstream in(e.path());
+    nlohmann::json rec = nlohmann::json::parse(in);
+    rec["bench"]["board"] = {{"throttling", {{"throttled", true}, {"method", "vcgencmd"}}}};
+    std::ofstream(e.path()) << rec.dump();
+    throttled_key = name.substr(0, name.size() - 5);
+    break;
+  }
+  ASSERT_FALSE(throttled_key.empty());
+  const auto r = run_command(s.study_command("--resume --rerun-throttled"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("1 cell(s) measured on a throttled board"), std::string::npos) << r.err;
+  int twice = 0;
+  for (const auto& [json_path, n] : s.bench_runs()) {
+    const bool is_it = json_path.find(throttled_key + ".bench.json") != std::string::npos;
+    EXPECT_EQ(n, is_it ? 2 : 1) << json_path;
+    twice += is_it;
+  }
+  EXPECT_EQ(twice, 1);
+  EXPECT_EQ(s.records(), kCells);
+  EXPECT_EQ(s.indexed(), kCells);
+}
+
+// ---- Issue 17, class 7: study configs are validated whole, before anything is created ----------
+
+struct BadStudyConfig {
+  std::string name;
+  nlohmann::json config;
+  std::string message;
+};
+
+class StudyConfigUpFront : public ::testing::TestWithParam<BadStudyConfig> {};
+
+TEST_P(StudyConfigUpFront, IsOneLineExit2AndCreatesNothing) {
+  FakeStudy s(GetParam().config);
+  std::ofstream(s.root / "garbage.json") << "{\"iterations\": [";
+  const auto r = run_command(s.study_command(""));
+  paramscale::test::expect_one_line_error(r, GetParam().message);
+  EXPECT_FALSE(fs::exists(s.root / "study"));
+  EXPECT_TRUE(s.bench_runs().empty());
+  // The corrected config then runs in that directory.
+  std::ofstream(s.root / "config.json") << nlohmann::json({{"models", {"vgg11"}},
+                                                           {"methods", {"uniform"}},
+                                                           {"budgets", {"params:0.5"}},
+                                                           {"train", {{"enabled", false}}}})
+                                               .dump();
+  const auto fixed = run_command(s.study_command(""));
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.err;
+}
+
+nlohmann::json with(nlohmann::json patch) {
+  nlohmann::json c = {{"models", {"vgg11"}},
+                      {"methods", {"uniform"}},
+                      {"budgets", {"params:0.5"}},
+                      {"train", {{"enabled", false}}}};
+  c.update(patch);
+  return c;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Class7, StudyConfigUpFront,
+    ::testing::Values(
+        BadStudyConfig{"UnknownModel", with({{"models", {"vgg11", "vgg13"}}}),
+                       "unknown model 'vgg13'"},
+        BadStudyConfig{"DotDotModel", with({{"models", {"../vgg11"}}}), "unknown model '../vgg11'"},
+        BadStudyConfig{"UnknownMethod", with({{"methods", {"uniform", "magic"}}}),
+                       "unknown value 'magic'"},
+        BadStudyConfig{"UnknownDataset", with({{"dataset", "imagenet"}}), "config 'dataset'"},
+        BadStudyConfig{"UnknownRuntime", with({{"runtimes", {"ort", "tvm"}}}),
+                       "unknown value 'tvm'"},
+        BadStudyConfig{"UnknownOptLevel", with({{"opt_levels", {"max"}}}), "unknown value 'max'"},
+        BadStudyConfig{"BadBudget", with({{"budgets", {"params:0.5", "params:x"}}}),
+                       "malformed budget"},
+        BadStudyConfig{"MissingFit",
+                       with({{"methods", {"neuralscale"}}, {"fits", {{"vgg11", "missing.json"}}}}),
+                       "cannot open fit file"},
+        BadStudyConfig{"GarbageFit", with({{"fits", {{"vgg11", "garbage.json"}}}}),
+                       "is not valid JSON"},
+        BadStudyConfig{"FitOfUnknownModel", with({{"fits", {{"resnet", "garbage.json"}}}}),
+                       "unknown model 'resnet'"},
+        // Class 5: bad values are not silently accepted.
+        BadStudyConfig{"NegativeThreads", with({{"threads", {-1}}}), "config 'threads': -1"},
+        BadStudyConfig{"HugeThreads", with({{"threads", {100000}}}), "config 'threads': 100000"},
+        BadStudyConfig{"NegativeSeed", with({{"seeds", {-1}}}), "config 'seeds': -1 is negative"},
+        // Class 3: a million cells are refused, not expanded.
+        BadStudyConfig{
+            "MillionCells",
+            with({{"seeds", std::vector<int>(1000, 0)}, {"threads", std::vector<int>(1000, 1)}}),
+            "more than 100000 cells"}),
+    [](const ::testing::TestParamInfo<BadStudyConfig>& info) { return info.param.name; });
+
+// ---- Issue 17, class 8: damaged study state is repaired on --resume, never fatal ---------------
+
+std::string read_all(const fs::path& p) { return paramscale::test::slurp(p.string()); }
+
+TEST(StudyDamagedState, ResumeRedoesDamagedCellsAndRebuildsTheIndex) {
+  FakeStudy s(with(
+      {{"budgets", {"params:0.25", "params:0.5", "params:0.75", "params:1"}}, {"threads", {1}}}));
+  ASSERT_EQ(run_command(s.study_command("")).exit_code, 0);
+  const fs::path cells = s.root / "study" / "cells", models = s.root / "study" / "models";
+  const std::string a = "vgg11.uniform.params-0.25.s0.ort.t1.all";
+  const std::string b = "vgg11.uniform.params-0.5.s0.ort.t1.all";
+  const std::string c = "vgg11.uniform.params-0.75.s0.ort.t1.all";
+  const std::string d = "vgg11.uniform.params-1.s0.ort.t1.all";
+  // a: a truncated record (a full disk); b: a wrongly typed field; c: a garbage raw bench file
+  // and no record; d: its shared model emptied and its widths file damaged, and no record.
+  const std::string rec = read_all(cells / (a + ".json"));
+  std::ofstream(cells / (a + ".json")) << rec.substr(0, rec.size() / 2);
+  auto mistyped = nlohmann::json::parse(read_all(cells / (b + ".json")));
+  mistyped["cell"]["threads"] = "one";
+  std::ofstream(cells / (b + ".json")) << mistyped.dump();
+  fs::remove(cells / (c + ".json"));
+  std::ofstream(cells / (c + ".bench.json")) << "[{\"latency_ms\": 3";
+  fs::remove(cells / (d + ".json"));
+  std::ofstream(models / "vgg11.uniform.params-1.s0.onnx", std::ios::trunc).flush();
+  std::ofstream(models / "vgg11.uniform.params-1.s0.widths.json") << "null";
+  std::ofstream(s.root / "study" / "index.sqlite") << "this is not a database";
+  // Temp files of a killed study (PID 999999999 cannot be running: above pid_max).
+  std::ofstream(cells / (a + ".json.tmp.999999999.0")) << "{";
+  std::ofstream(models / "x.onnx.tmp.999999999.3") << "";
+
+  const auto r = run_command(s.study_command("--resume"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("4 cells, 0 already done, 4 to run"), std::string::npos) << r.err;
+  const auto runs = s.bench_runs();
+  // Records are remade from the raw bench files; only the garbage one is measured again.
+  for (const std::string& k : {a, b, c, d})
+    EXPECT_EQ(runs.at((cells / (k + ".bench.json")).string()), k == c ? 2 : 1) << k;
+  const auto loaded = paramscale::study::Store((s.root / "study").string()).load();
+  EXPECT_TRUE(loaded.problems.empty()) << loaded.problems.front();
+  EXPECT_EQ(loaded.records.size(), 4u);
+  EXPECT_EQ(s.indexed(), 4);
+  EXPECT_GT(fs::file_size(models / "vgg11.uniform.params-1.s0.onnx"), 0u);
+  EXPECT_EQ(nlohmann::json::parse(read_all(models / "vgg11.uniform.params-1.s0.widths.json"))
+                .at("widths")
+                .size(),
+            8u);
+  for (const auto& e : fs::recursive_directory_iterator(s.root / "study"))
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+}
+
+TEST(StudyDamagedState, ReportListsAMistypedRecordAsAProblem) {
+  FakeStudy s(with({{"budgets", {"params:0.5", "params:1"}}, {"threads", {1}}}));
+  ASSERT_EQ(run_command(s.study_command("")).exit_code, 0);
+  const fs::path rec = s.root / "study" / "cells" / "vgg11.uniform.params-0.5.s0.ort.t1.all.json";
+  auto j = nlohmann::json::parse(read_all(rec));
+  j["validity"] = {{"timings_valid", "yes"}};
+  std::ofstream(rec) << j.dump();
+  const auto r = run_command(std::string(PARAMSCALE_BINARY) + " report " +
+                             (s.root / "study").string() + " -o " + (s.root / "rep").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("report: warning: " + rec.string() +
+                       ": field 'validity' is missing or has the wrong type, skipped"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(read_all(s.root / "rep" / "report.md").find("## Problems"), std::string::npos);
 }

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang-14, ASan + UBSan, no libtorch) into build-fuzz/ and runs each
+# for SECONDS (default 30) from the checked-in seeds (fuzz/corpus/<t>) and past crash inputs
+# (fuzz/regressions/<t>). Fails on any crash, leak, timeout (one input over 10 s) or out-of-memory
+# (2 GiB); the input that did it is in build-fuzz/artifacts/<t>/ — add it to fuzz/regressions/<t>/
+# with the fix, and ctest replays it in every build. Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+seconds=${1:-30}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(idx cifar jpeg trace fit config record weights arch_json model_info)
+build=${PARAMSCALE_FUZZ_BUILD_DIR:-$repo/build-fuzz}
+mkdir -p "$build"
+CC=clang-14 CXX=clang++-14 cmake -S "$repo" -B "$build" -G Ninja -DPARAMSCALE_DEPS_DIR="$repo/build/deps" \
+  -DPARAMSCALE_FUZZ=ON -DPARAMSCALE_WITH_TORCH=OFF -DPARAMSCALE_TESTS=OFF >"$build.cmake.log" 2>&1 ||
+  { cat "$build.cmake.log" >&2; echo "fuzz: cmake configure failed" >&2; exit 1; }
+ninja -C "$build" -j2 fuzz_targets
+export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1
+export LSAN_OPTIONS=suppressions=$repo/scripts/lsan.supp
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+failed=()
+for t in "${targets[@]}"; do
+  work=$build/corpus/$t artifacts=$build/artifacts/$t
+  rm -rf "$work" "$artifacts" && mkdir -p "$work" "$artifacts"
+  log=$build/$t.log
+  # -max_len: ONNX seeds are a few KB; the other formats' interesting structure is in their first KB.
+  max_len=4096
+  [ "$t" = model_info ] || [ "$t" = cifar ] && max_len=16384
+  if "$build/fuzz/${t}_fuzz" "$work" "$repo/fuzz/corpus/$t" \
+      $( [ -d "$repo/fuzz/regressions/$t" ] && echo "$repo/fuzz/regressions/$t" ) \
+      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=$max_len \
+      -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1; then
+    execs=$(grep -m1 'stat::number_of_executed_units' "$log" | awk '{print $2}')
+    echo "fuzz: $t: ${execs:-?} executions in ${seconds} s, no crash" >&2
+  else
+    echo "fuzz: $t: FAILED (see $log; input in $artifacts/)" >&2
+    grep -m3 -E 'ERROR|SUMMARY|runtime error' "$log" >&2 || tail -5 "$log" >&2
+    failed+=("$t")
+  fi
+done
+[ ${#failed[@]} -eq 0 ] || { echo "fuzz: crashes in: ${failed[*]}" >&2; exit 1; }

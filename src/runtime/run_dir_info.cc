@@ -1,0 +1,25 @@
+// read_run_dir_info (runtime/model_info.h) for builds with export/: the facts come from the run
+// directory's arch.json and weights.psw, read by export/run_dir. The device build, which has no
+// export/, links run_dir_info_device.cc instead.
+#include "export/run_dir.h"
+#include "runtime/model_info.h"
+#include "runtime/onnx_wire.h"
+
+namespace paramscale::runtime {
+
+Result<ModelInfo> read_run_dir_info(const std::string& dir) {
+  auto run = onnx_export::read_run_dir(dir);
+  if (!run.ok()) return run.error();
+  const arch::DatasetShape& d = run->network.dataset;
+  ModelInfo info;
+  info.input_name = "input";
+  info.input_elem_type = onnx_wire::kFloat;
+  info.input_shape = {-1, d.channels, d.height, d.width};
+  info.num_inputs = 1;
+  info.num_outputs = 1;
+  for (const auto& [name, t] : run->weights)
+    info.weight_bytes += t.elements() * static_cast<int64_t>(sizeof(float));
+  return info;
+}
+
+}  // namespace paramscale::runtime

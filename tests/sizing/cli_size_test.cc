@@ -1,0 +1,82 @@
+// `paramscale size` for real on this machine: VGG-11 (widths aligned to 8, so latency follows the
+// budget rather than ONNX Runtime's channel blocks) with a latency limit taken from a first
+// measurement, so the answer lies inside the range. The answer meets the limit when measured
+// again and a budget 10% larger does not — unless size said the limit lies within the noise.
+// Bad input is one line. (The search logic itself is tested exactly in search_test.cc.)
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support/run_command.h"
+#include "support/temp_dir.h"
+
+namespace paramscale::test {
+namespace {
+
+using nlohmann::json;
+
+const char* kProtocol = " --threads 1 --warmup-runs 3 --min-runs 20 --min-seconds 0.3";
+
+double median_of(const std::string& model, TempDir& dir, int i) {
+  const std::string out = dir / ("m" + std::to_string(i) + ".json");
+  const auto r = run_paramscale("bench " + model + kProtocol + " --no-layout --json " + out);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return json::parse(slurp(out))[0]["latency_ms"]["median"].get<double>();
+}
+
+TEST(CliSize, FindsABudgetThatMeetsTheLimitAndNoLarger) {
+  TempDir dir;
+  ASSERT_EQ(
+      run_paramscale("export --model vgg11 --dataset cifar10 --align 8 --budget params:0.3 -o " +
+                     (dir / "p03.onnx"))
+          .exit_code,
+      0);
+  const double limit = median_of(dir / "p03.onnx", dir, 0);
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4f", limit);
+  const auto r = run_paramscale(
+      "size --model vgg11 --dataset cifar10 --method uniform --align 8 --max-latency-ms " +
+      std::string(text) + kProtocol + " --tolerance 0.05 --no-cache --json " + (dir / "size.json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json s = json::parse(slurp(dir / "size.json"));
+  ASSERT_FALSE(s["best"].is_null()) << r.out;
+  for (const auto& p : s["points"]) EXPECT_EQ(p["runs"].size(), 2u);  // every point twice
+  const std::string best = s["best"]["budget"];
+  const double p = std::stod(best.substr(7));
+  EXPECT_GT(p, 0.02);
+  EXPECT_LT(p, 2.0);
+  if (s["noise_warning"].get<bool>()) return;  // the limit lies within the noise: said so
+  // Re-measured: the answer meets the limit (best of two), a budget 10% larger does not (worst of
+  // two meets it only inside the noise, which size would have reported).
+  char bigger[32];
+  std::snprintf(bigger, sizeof bigger, "params:%.4f", p * 1.1);
+  const auto exported = [&](const std::string& budget, const std::string& file) {
+    const auto e = run_paramscale("export --model vgg11 --dataset cifar10 --align 8 --budget " +
+                                  budget + " -o " + (dir / file));
+    EXPECT_EQ(e.exit_code, 0) << e.err;
+    return std::stoll(e.out.substr(e.out.find("params=") + 7));
+  };
+  const long long best_params = exported(best, "best.onnx");
+  EXPECT_GT(exported(bigger, "bigger.onnx"), best_params);  // a different, larger network
+  double fastest = 1e300, slowest = 0;
+  for (int i = 1; i <= 3; ++i) fastest = std::min(fastest, median_of(dir / "best.onnx", dir, i));
+  for (int i = 4; i <= 6; ++i) slowest = std::max(slowest, median_of(dir / "bigger.onnx", dir, i));
+  EXPECT_LE(fastest, limit);
+  EXPECT_GT(slowest, limit);
+}
+
+TEST(CliSize, BadInput) {
+  expect_one_line_error(run_paramscale("size --model vgg11 --max-latency-ms -1"),
+                        "--max-latency-ms must be a positive number");
+  expect_one_line_error(run_paramscale("size --model vgg11 --max-latency-ms 5 --max-memory-mb -3"),
+                        "--max-memory-mb must be a positive");
+  expect_one_line_error(run_paramscale("size --model nosuch --max-latency-ms 5"), "nosuch");
+  expect_one_line_error(run_paramscale("size --model vgg11 --max-latency-ms 5 --repeats 1"),
+                        "--repeats must be 2..100");
+  expect_one_line_error(run_paramscale("size --model vgg11 --max-latency-ms 5 --device nosuch "
+                                       "--devices /nonexistent/devices.json"),
+                        "unknown device 'nosuch'");
+}
+
+}  // namespace
+}  // namespace paramscale::test
