@@ -47,12 +47,6 @@ std::string with_commas(int64_t n) {
   return n < 0 ? "-" + digits : digits;
 }
 
-std::string fixed(double v, int decimals) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  return buf;
-}
-
 std::string megabytes(int64_t bytes) { return fixed(static_cast<double>(bytes) / 1e6, 3); }
 
 }  // namespace paramscale::cli

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "util/text.h"  // fixed(): the tables' numbers
+
 namespace paramscale::cli {
 
 class Table {
@@ -24,6 +26,5 @@ class Table {
 
 std::string with_commas(int64_t n);         // 1234567 -> "1,234,567"
 std::string megabytes(int64_t bytes);       // MB (10^6 bytes), 3 decimals
-std::string fixed(double v, int decimals);  // fixed-point text
 
 }  // namespace paramscale::cli

@@ -1,4 +1,5 @@
 #include "explain/compare.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,16 +7,6 @@
 #include <map>
 
 namespace paramscale::explain {
-
-namespace {
-
-std::string fmt(const char* f, double v) {
-  char b[64];
-  std::snprintf(b, sizeof b, f, v);
-  return b;
-}
-
-}  // namespace
 
 Comparison compare(const Explanation& a, const Explanation& b) {
   Comparison c;
@@ -51,13 +42,13 @@ Comparison compare(const Explanation& a, const Explanation& b) {
 }
 
 std::string describe_delta(const ComparedLayer& c) {
-  std::string s = c.layer + " " + fmt("%+.3f ms", c.delta_us() / 1000.0);
+  std::string s = c.layer + " " + format("%+.3f ms", c.delta_us() / 1000.0);
   if (!c.a || !c.b) return s + (c.a ? " (only in A)" : " (only in B)");
   std::vector<std::string> why;
   if (c.a->macs > 0 && c.b->macs > 0)
-    why.push_back(fmt("%.2fx the MACs", static_cast<double>(c.b->macs) / c.a->macs));
+    why.push_back(format("%.2fx the MACs", static_cast<double>(c.b->macs) / c.a->macs));
   if (c.a->gflops > 0 && c.b->gflops > 0)
-    why.push_back(fmt("at %.2fx the GFLOP/s", c.b->gflops / c.a->gflops));
+    why.push_back(format("at %.2fx the GFLOP/s", c.b->gflops / c.a->gflops));
   if (c.a->execution != c.b->execution) why.push_back(c.a->execution + " -> " + c.b->execution);
   if (why.empty()) return s;
   std::string joined;

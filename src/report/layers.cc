@@ -7,16 +7,11 @@
 #include "explain/compare.h"
 #include "report/plots.h"
 #include "util/atomic_file.h"
+#include "util/text.h"
 
 namespace paramscale::report {
 
 namespace {
-
-std::string num(double v, int decimals) {
-  char b[64];
-  std::snprintf(b, sizeof b, "%.*f", decimals, v);
-  return b;
-}
 
 std::string file_id(const Comparison& c) {
   std::string id = c.model + "_" + c.budget + "_" + c.device + "_" + c.runtime + "_t" +
@@ -99,11 +94,11 @@ void layer_sections(Document& doc, const Metrics& m, const std::string& out_dir,
     std::string why =
         c.model + " at " + c.budget + " (" + c.runtime + ", " + std::to_string(c.threads) +
         " thread(s)" + (c.device == "local" ? "" : ", on " + c.device) +
-        "): NeuralScale's layers take " + num(std::abs(cmp.gap_us) / 1000, 3) + " ms " +
-        (cmp.gap_us >= 0 ? "more" : "less") + " than uniform's (" + num(n->node_sum_us / 1000, 3) +
-        " vs " + num(u->node_sum_us / 1000, 3) + " ms, profiled). ";
+        "): NeuralScale's layers take " + fixed(std::abs(cmp.gap_us) / 1000, 3) + " ms " +
+        (cmp.gap_us >= 0 ? "more" : "less") + " than uniform's (" + fixed(n->node_sum_us / 1000, 3) +
+        " vs " + fixed(u->node_sum_us / 1000, 3) + " ms, profiled). ";
     why += std::to_string(cmp.accounting.size()) + " layer(s) account for " +
-           num(100 * cmp.accounted_fraction, 0) + "% of it: ";
+           fixed(100 * cmp.accounted_fraction, 0) + "% of it: ";
     for (size_t i = 0; i < cmp.accounting.size(); ++i)
       why += (i ? "; " : "") + explain::describe_delta(cmp.layers[cmp.accounting[i]]);
     why += ".";
@@ -117,8 +112,8 @@ void layer_sections(Document& doc, const Metrics& m, const std::string& out_dir,
     const nlohmann::json peak = c.uniform.explain.value("peak", nlohmann::json());
     if (peak.is_object() && peak.value("fp32_gflops", 0.0) > 0 &&
         peak.value("bandwidth_gbs", 0.0) > 0) {
-      const std::string p = num(peak["fp32_gflops"].get<double>(), 3);
-      const std::string bw = num(peak["bandwidth_gbs"].get<double>(), 3);
+      const std::string p = fixed(peak["fp32_gflops"].get<double>(), 3);
+      const std::string bw = fixed(peak["bandwidth_gbs"].get<double>(), 3);
       ceilings.curves = {
           {"roof: min(FP32 peak " + p + " GFLOP/s, copy bandwidth " + bw + " GB/s x intensity)",
            "(" + bw + "*x < " + p + " ? " + bw + "*x : " + p + ")"}};

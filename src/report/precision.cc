@@ -1,5 +1,6 @@
 // FP32 vs INT8 tables and the slower-than-FP32 list; see precision.h.
 #include "report/precision.h"
+#include "util/text.h"
 
 #include <cstdio>
 #include <map>
@@ -10,13 +11,8 @@ namespace paramscale::report {
 
 namespace {
 
-std::string num(double v, int decimals) {
-  char b[64];
-  std::snprintf(b, sizeof b, "%.*f", decimals, v);
-  return b;
-}
 std::string opt(const std::optional<double>& v, int decimals, const char* none = "-") {
-  return v ? num(*v, decimals) : none;
+  return v ? fixed(*v, decimals) : none;
 }
 std::string pair(const std::optional<double>& a, const std::optional<double>& b, int decimals) {
   return opt(a, decimals) + " / " + opt(b, decimals);
@@ -44,11 +40,11 @@ void family_table(Document& doc, const Metrics& m, const std::string& model) {
             : "-";
     rows.push_back({c.budget, c.method, setting(c),
                     pair(mb(c.fp32.file_bytes), mb(c.int8.file_bytes), 2),
-                    num(c.fp32.runtime_memory_mb(), 1) + " / " + num(c.int8.runtime_memory_mb(), 1),
-                    num(c.fp32.latency_median_ms, 3) + " / " + num(c.int8.latency_median_ms, 3),
+                    fixed(c.fp32.runtime_memory_mb(), 1) + " / " + fixed(c.int8.runtime_memory_mb(), 1),
+                    fixed(c.fp32.latency_median_ms, 3) + " / " + fixed(c.int8.latency_median_ms, 3),
                     pair(c.fp32.deployed_accuracy, c.int8.deployed_accuracy, 2),
-                    opt(c.file_ratio(), 3), num(c.memory_ratio(), 3), num(c.latency_ratio(), 3),
-                    c.accuracy_delta() ? num(*c.accuracy_delta(), 2) : "-", convs});
+                    opt(c.file_ratio(), 3), fixed(c.memory_ratio(), 3), fixed(c.latency_ratio(), 3),
+                    c.accuracy_delta() ? fixed(*c.accuracy_delta(), 2) : "-", convs});
   }
   doc.table(rows);
 }
@@ -68,9 +64,9 @@ void ratio_table(Document& doc, const Metrics& m, const std::string& model) {
                                                  "bytes/param NS÷U INT8"}};
   for (const auto& [k, p] : rows_by) {
     if (!p.second) continue;
-    const auto lat = [](const Comparison* c) { return c ? num(c->latency_ratio(), 3) : "-"; };
+    const auto lat = [](const Comparison* c) { return c ? fixed(c->latency_ratio(), 3) : "-"; };
     const auto mem = [](const Comparison* c) {
-      return c ? num(c->memory_per_param_ratio(), 3) : "-";
+      return c ? fixed(c->memory_per_param_ratio(), 3) : "-";
     };
     rows.push_back({k.substr(0, k.find('|')), k.substr(k.find('|') + 1), lat(p.first),
                     lat(p.second), mem(p.first), mem(p.second)});
@@ -89,8 +85,8 @@ void slower_paragraph(Document& doc, const Metrics& m) {
     if (c.latency_ratio() <= 1.0) continue;
     ++slower;
     list += std::string(list.empty() ? "" : "; ") + c.model + " " + c.method + " " + c.budget +
-            " (" + setting(c) + "): " + num(c.fp32.latency_median_ms, 3) + " ms FP32, " +
-            num(c.int8.latency_median_ms, 3) + " ms INT8 (" + num(c.latency_ratio(), 2) + "x)";
+            " (" + setting(c) + "): " + fixed(c.fp32.latency_median_ms, 3) + " ms FP32, " +
+            fixed(c.int8.latency_median_ms, 3) + " ms INT8 (" + fixed(c.latency_ratio(), 2) + "x)";
   }
   const std::string of = std::to_string(m.precision_comparisons.size());
   doc.paragraph(slower == 0 ? "INT8 was faster than FP32 in all " + of + " pairs measured."
@@ -119,8 +115,8 @@ void precision_section(Document& doc, const Metrics& m) {
       if (auto f = c->file_ratio()) file += *f, ++files;
     }
     doc.paragraph("With " + s + ", averaged over " + std::to_string(cs.size()) +
-                  " networks: INT8 ÷ FP32 latency " + num(lat, 2) + "x, runtime memory " +
-                  num(mem, 2) + "x" + (files ? ", model file " + num(file / files, 2) + "x" : "") +
+                  " networks: INT8 ÷ FP32 latency " + fixed(lat, 2) + "x, runtime memory " +
+                  fixed(mem, 2) + "x" + (files ? ", model file " + fixed(file / files, 2) + "x" : "") +
                   ".");
   }
   doc.paragraph(

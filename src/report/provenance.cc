@@ -1,4 +1,5 @@
 #include "report/provenance.h"
+#include "util/text.h"
 
 #include <dirent.h>
 
@@ -17,12 +18,6 @@ nlohmann::json read_json(const std::string& path) {
   return j.is_discarded() ? nullptr : j;
 }
 
-std::string fmt(double v, const char* f = "%g") {
-  char b[64];
-  std::snprintf(b, sizeof b, f, v);
-  return b;
-}
-
 std::string training_text(const nlohmann::json& c) {
   const nlohmann::json t = c.value("train", nlohmann::json::object());
   if (!t.value("enabled", true))
@@ -31,8 +26,8 @@ std::string training_text(const nlohmann::json& c) {
   return "Training: " + std::to_string(t.value("epochs", 0)) + " epoch(s) on " +
          (subset > 0 ? std::to_string(subset) + " images" : std::string("the whole training set")) +
          " of " + c.value("dataset", std::string("?")) + ", batch " +
-         std::to_string(t.value("batch_size", 0)) + ", SGD lr " + fmt(t.value("lr", 0.0)) +
-         " momentum " + fmt(t.value("momentum", 0.0)) + ", " +
+         std::to_string(t.value("batch_size", 0)) + ", SGD lr " + format("%g", t.value("lr", 0.0)) +
+         " momentum " + format("%g", t.value("momentum", 0.0)) + ", " +
          t.value("schedule", std::string("?")) + " schedule; test accuracy on " +
          (test_subset > 0 ? std::to_string(test_subset) + " test images (a fixed sample)"
                           : std::string("the whole test set")) +
@@ -80,10 +75,10 @@ std::string search_text(const std::string& model, const nlohmann::json& s) {
   const double min_r2 = r2.empty() ? 0 : *std::min_element(r2.begin(), r2.end());
   return model + ": fitted by this study's own NeuralScale search (search/" + model +
          "/fit.json): " + std::to_string(its.size()) + " iteration(s) in " +
-         fmt(s.value("seconds", 0.0), "%.0f") + " s; the last pruned " +
+         format("%.0f", s.value("seconds", 0.0)) + " s; the last pruned " +
          std::to_string(last.value("pruning_steps", 0)) + " times, recorded " +
          std::to_string(last.value("trace_rows", 0)) +
-         " trace rows, fit R^2 >= " + fmt(min_r2, "%.3f") +
+         " trace rows, fit R^2 >= " + format("%.3f", min_r2) +
          ". Settings: " + s.value("settings", std::string("?"));
 }
 // A fit file named in the config: what the file itself says about where it came from.

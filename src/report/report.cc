@@ -18,22 +18,18 @@
 #include "report/provenance.h"
 #include "study/store.h"
 #include "util/csv.h"
+#include "util/text.h"
 
 namespace paramscale::report {
 
 namespace {
-std::string num(double v, int decimals) {
-  char b[64];
-  std::snprintf(b, sizeof b, "%.*f", decimals, v);
-  return b;
-}
 std::string upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
 }
 std::string opt(const std::optional<double>& v, int decimals,
                 const std::string& none = "not trained") {
-  return v ? num(*v, decimals) : none;
+  return v ? fixed(*v, decimals) : none;
 }
 std::string setting(const Point& p) {
   return (p.device == "local" ? "" : "on " + p.device + ": ") + p.runtime + ", " +
@@ -43,7 +39,7 @@ std::string setting(const Point& p) {
 }
 // A measured cost, or why it is not shown (an emulated or throttled measurement).
 std::string cost(const Point& p, double v, int decimals) {
-  return p.timings_valid ? num(v, decimals)
+  return p.timings_valid ? fixed(v, decimals)
                          : p.invalid_reason.substr(0, p.invalid_reason.find(':'));
 }
 
@@ -60,11 +56,11 @@ void headline_section(Document& doc, const Metrics& m) {
         (h.precision == "fp32" ? "" : ", " + upper(h.precision) + " models") + "), averaged over " +
         std::to_string(h.comparisons) + " family/budget pairs: ";
     s += h.accuracy_per_mb_ratio
-             ? "NeuralScale is " + num(100 * *h.accuracy_per_mb_ratio, 0) +
+             ? "NeuralScale is " + fixed(100 * *h.accuracy_per_mb_ratio, 0) +
                    "% as efficient as uniform in accuracy per MB of runtime memory, "
              : "accuracy per MB: not trained (deployment-only study), ";
-    s += "uses " + num(h.memory_per_param_ratio, 2) + "x the runtime memory per parameter, and " +
-         num(h.latency_ratio, 2) + "x the latency.";
+    s += "uses " + fixed(h.memory_per_param_ratio, 2) + "x the runtime memory per parameter, and " +
+         fixed(h.latency_ratio, 2) + "x the latency.";
     doc.paragraph(s);
   }
   doc.paragraph(
@@ -81,7 +77,7 @@ void headline_section(Document& doc, const Metrics& m) {
                         std::to_string(h.threads) + " " + h.opt_level +
                         (h.precision == "fp32" ? "" : " " + upper(h.precision)),
                     std::to_string(h.comparisons), opt(h.accuracy_per_mb_ratio, 3),
-                    num(h.memory_per_param_ratio, 3), num(h.latency_ratio, 3)});
+                    fixed(h.memory_per_param_ratio, 3), fixed(h.latency_ratio, 3)});
   doc.table(rows);
 }
 
@@ -98,16 +94,16 @@ void family_sections(Document& doc, const Metrics& m) {
       // An INT8 point's accuracy is its deployed one (report/metrics.h): no training epochs.
       const std::string accuracy = !p.accuracy ? "not trained"
                                    : p.precision != "fp32"
-                                       ? num(*p.accuracy, 2) + " (as deployed, ORT)"
-                                       : num(*p.accuracy, 2) + " / " + opt(p.final_accuracy, 2);
-      rows.push_back({p.budget, p.method, setting(p), num(p.params, 0), num(p.macs / 1e6, 1),
-                      num(p.peak_activation_bytes / 1e6, 3), accuracy,
+                                       ? fixed(*p.accuracy, 2) + " (as deployed, ORT)"
+                                       : fixed(*p.accuracy, 2) + " / " + opt(p.final_accuracy, 2);
+      rows.push_back({p.budget, p.method, setting(p), fixed(p.params, 0), fixed(p.macs / 1e6, 1),
+                      fixed(p.peak_activation_bytes / 1e6, 3), accuracy,
                       cost(p, p.latency_median_ms, 3), cost(p, p.latency_p90_ms, 3),
                       cost(p, p.runtime_memory_mb(), 2),
                       p.timings_valid ? opt(p.accuracy_per_mb(), 3) : cost(p, 0, 0),
                       cost(p, p.memory_per_param(), 2),
                       p.timings_valid ? opt(p.accuracy_per_ms(), 2) : cost(p, 0, 0),
-                      p.nchwc_fraction ? num(100 * *p.nchwc_fraction, 0) + "%" : "-"});
+                      p.nchwc_fraction ? fixed(100 * *p.nchwc_fraction, 0) + "%" : "-"});
     }
     doc.table(rows);
     std::vector<std::vector<std::string>> ratio = {
@@ -121,8 +117,8 @@ void family_sections(Document& doc, const Metrics& m) {
     for (const Comparison& c : m.comparisons)
       if (c.model == model)
         ratio.push_back({c.budget, setting(c.uniform), opt(c.accuracy_per_mb_ratio(), 3),
-                         num(c.memory_per_param_ratio(), 3), num(c.latency_ratio(), 3),
-                         num(c.macs_ratio(), 3), num(c.peak_activation_ratio(), 3),
+                         fixed(c.memory_per_param_ratio(), 3), fixed(c.latency_ratio(), 3),
+                         fixed(c.macs_ratio(), 3), fixed(c.peak_activation_ratio(), 3),
                          join(c.uniform.widths), join(c.neuralscale.widths)});
     if (ratio.size() > 1) {
       doc.paragraph("NeuralScale ÷ uniform at equal parameter budgets, with the widths behind it:");
@@ -165,7 +161,7 @@ void activation_plot(Document& doc, const std::string& out_dir, const Comparison
       if (a.layers[i].activation_bytes > 0)
         s.xy.emplace_back(i, a.layers[i].activation_bytes / 1024.0);
     series.push_back(s);
-    peaks += (peaks.empty() ? "" : ", ") + s.title + " " + num(a.peak_activation_bytes / 1e6, 2) +
+    peaks += (peaks.empty() ? "" : ", ") + s.title + " " + fixed(a.peak_activation_bytes / 1e6, 2) +
              " MB at " + net->layers[a.peak_layer].name;
   }
   plot(doc, out_dir, file,
@@ -306,7 +302,7 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs, const s
   auto jopt = [](const std::optional<double>& v) {
     return v ? nlohmann::json(*v) : nlohmann::json();
   };
-  auto copt = [](const std::optional<double>& v) { return v ? num(*v, 6) : std::string(); };
+  auto copt = [](const std::optional<double>& v) { return v ? fixed(*v, 6) : std::string(); };
   for (const Point& p : m.points) {
     j["points"].push_back({{"device", p.device},
                            {"hardware", p.hardware},
@@ -334,11 +330,11 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs, const s
                            {"model_file_bytes", jopt(p.file_bytes)},
                            {"deployed_top1_accuracy", jopt(p.deployed_accuracy)}});
     csv += csv_line({p.device, p.model, p.method, p.budget, p.runtime, std::to_string(p.threads),
-                     p.opt_level, std::to_string(p.seeds), num(p.params, 0), num(p.macs, 0),
-                     num(p.peak_activation_bytes, 0), copt(p.accuracy), copt(p.final_accuracy),
-                     num(p.latency_median_ms, 6), num(p.latency_p90_ms, 6),
-                     num(p.runtime_memory_bytes, 0), copt(p.accuracy_per_mb()),
-                     num(p.memory_per_param(), 6), copt(p.accuracy_per_ms()), p.precision,
+                     p.opt_level, std::to_string(p.seeds), fixed(p.params, 0), fixed(p.macs, 0),
+                     fixed(p.peak_activation_bytes, 0), copt(p.accuracy), copt(p.final_accuracy),
+                     fixed(p.latency_median_ms, 6), fixed(p.latency_p90_ms, 6),
+                     fixed(p.runtime_memory_bytes, 0), copt(p.accuracy_per_mb()),
+                     fixed(p.memory_per_param(), 6), copt(p.accuracy_per_ms()), p.precision,
                      copt(p.file_bytes), copt(p.deployed_accuracy)});
   }
   for (const Comparison& c : m.comparisons)

@@ -1,4 +1,5 @@
 #include "sizing/recommend.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,12 +8,6 @@
 namespace paramscale::sizing {
 
 namespace {
-
-std::string fmt(const char* f, double a, double b = 0, double c = 0) {
-  char buf[160];
-  std::snprintf(buf, sizeof buf, f, a, b, c);
-  return buf;
-}
 
 // a dominates b: no worse in every objective, better in one (accuracy only when both have one).
 bool dominates(const Candidate& a, const Candidate& b) {
@@ -28,29 +23,29 @@ Verdict judge(const Candidate& c, size_t index, const RecommendLimits& l) {
   Verdict v;
   v.candidate = index;
   if (c.latency_ms > l.max_latency_ms)
-    v.broken.push_back(fmt("latency %.3f ms > %g ms (%+.0f%%)", c.latency_ms, l.max_latency_ms,
+    v.broken.push_back(format("latency %.3f ms > %g ms (%+.0f%%)", c.latency_ms, l.max_latency_ms,
                            100 * (c.latency_ms / l.max_latency_ms - 1)));
   if (c.memory_mb > l.max_memory_mb)
-    v.broken.push_back(fmt("memory %.1f MB > %g MB (%+.0f%%)", c.memory_mb, l.max_memory_mb,
+    v.broken.push_back(format("memory %.1f MB > %g MB (%+.0f%%)", c.memory_mb, l.max_memory_mb,
                            100 * (c.memory_mb / l.max_memory_mb - 1)));
   if (l.min_accuracy && (!c.accuracy || *c.accuracy < *l.min_accuracy))
-    v.broken.push_back(c.accuracy ? fmt("accuracy %.2f%% < %g%%", *c.accuracy, *l.min_accuracy)
+    v.broken.push_back(c.accuracy ? format("accuracy %.2f%% < %g%%", *c.accuracy, *l.min_accuracy)
                                   : std::string("accuracy not measured (not trained)"));
   v.fits = v.broken.empty();
   if (!v.fits) return v;
   const double lat = 1 - c.latency_ms / l.max_latency_ms, mem = 1 - c.memory_mb / l.max_memory_mb;
   v.binding = lat <= mem ? "latency" : "memory";
   v.margin = std::min(lat, mem);
-  v.margin_text = lat <= mem ? fmt("%.3f ms under %g ms (%.0f%%)", l.max_latency_ms - c.latency_ms,
+  v.margin_text = lat <= mem ? format("%.3f ms under %g ms (%.0f%%)", l.max_latency_ms - c.latency_ms,
                                    l.max_latency_ms, 100 * lat)
-                             : fmt("%.1f MB under %g MB (%.0f%%)", l.max_memory_mb - c.memory_mb,
+                             : format("%.1f MB under %g MB (%.0f%%)", l.max_memory_mb - c.memory_mb,
                                    l.max_memory_mb, 100 * mem);
   if (l.min_accuracy && c.accuracy) {
     const double acc = *c.accuracy / *l.min_accuracy - 1;
     if (acc < v.margin) {
       v.binding = "accuracy";
       v.margin = acc;
-      v.margin_text = fmt("%.2f points over %g%%", *c.accuracy - *l.min_accuracy, *l.min_accuracy);
+      v.margin_text = format("%.2f points over %g%%", *c.accuracy - *l.min_accuracy, *l.min_accuracy);
     }
   }
   return v;
@@ -61,14 +56,14 @@ Verdict judge(const Candidate& c, size_t index, const RecommendLimits& l) {
 Status check_recommend_limits(const RecommendLimits& l) {
   if (!std::isfinite(l.max_latency_ms) || l.max_latency_ms <= 0)
     return bad_input("--max-latency-ms must be a positive number of milliseconds, got " +
-                     fmt("%g", l.max_latency_ms));
+                     format("%g", l.max_latency_ms));
   if (!std::isfinite(l.max_memory_mb) || l.max_memory_mb <= 0)
     return bad_input("--max-memory-mb must be a positive number of megabytes, got " +
-                     fmt("%g", l.max_memory_mb));
+                     format("%g", l.max_memory_mb));
   if (l.min_accuracy &&
       (!std::isfinite(*l.min_accuracy) || *l.min_accuracy < 0 || *l.min_accuracy > 100))
     return bad_input("--min-accuracy is a percentage between 0 and 100, got " +
-                     fmt("%g", *l.min_accuracy));
+                     format("%g", *l.min_accuracy));
   return {};
 }
 
@@ -106,8 +101,8 @@ Result<Recommendation> recommend(const std::vector<Candidate>& cs, const Recomme
       if (cs[i].memory_mb < cs[smallest].memory_mb) smallest = i;
     }
     r.nothing_fits = "no measured network meets the limits; the smallest latency measured was " +
-                     fmt("%.3f ms", cs[fastest].latency_ms) + " (" + cs[fastest].name +
-                     "), the smallest runtime memory " + fmt("%.1f MB", cs[smallest].memory_mb) +
+                     format("%.3f ms", cs[fastest].latency_ms) + " (" + cs[fastest].name +
+                     "), the smallest runtime memory " + format("%.1f MB", cs[smallest].memory_mb) +
                      " (" + cs[smallest].name + ")";
   }
   return r;

@@ -1,4 +1,5 @@
 #include "sizing/search.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,12 +8,6 @@
 namespace paramscale::sizing {
 
 namespace {
-
-std::string fmt(const char* f, double a, double b = 0, double c = 0) {
-  char buf[160];
-  std::snprintf(buf, sizeof buf, f, a, b, c);
-  return buf;
-}
 
 bool meets(const Limits& l, const Measurement& m) {
   return m.latency_ms <= l.max_latency_ms && (!l.max_memory_mb || m.memory_mb <= *l.max_memory_mb);
@@ -31,7 +26,7 @@ class Search {
     auto probe = f_(p, o_.repeats);
     if (!probe.ok()) return probe.error();
     if (static_cast<int>(probe->runs.size()) < std::max(2, o_.repeats))
-      return failure("size: the measurement of params:" + fmt("%g", p) + " returned " +
+      return failure("size: the measurement of params:" + format("%g", p) + " returned " +
                      std::to_string(probe->runs.size()) + " run(s), not " +
                      std::to_string(std::max(2, o_.repeats)));
     Point pt{p, probe->params, probe->macs, probe->widths, probe->runs, false, false, ""};
@@ -91,8 +86,8 @@ class Search {
     for (const Point& a : r_.points)
       for (const Point& b : r_.points)
         if (a.feasible && !b.feasible && a.budget > b.budget)
-          r_.non_monotone.push_back("params:" + fmt("%.4g", a.budget) +
-                                    " meets the limits, params:" + fmt("%.4g", b.budget) +
+          r_.non_monotone.push_back("params:" + format("%.4g", a.budget) +
+                                    " meets the limits, params:" + format("%.4g", b.budget) +
                                     " (smaller) does not");
     if (r_.best) r_.noise_warning = r_.points[*r_.best].within_noise;
     if (r_.smallest_infeasible_above)
@@ -101,19 +96,19 @@ class Search {
       const Point* fastest = &r_.points.front();
       for (const Point& p : r_.points)
         if (p.runs.front().latency_ms < fastest->runs.front().latency_ms) fastest = &p;
-      r_.summary = "no budget in params:" + fmt("%g", o_.lo) + "..params:" + fmt("%g", o_.hi) +
-                   " meets the limits: the smallest, params:" + fmt("%g", fastest->budget) +
+      r_.summary = "no budget in params:" + format("%g", o_.lo) + "..params:" + format("%g", o_.hi) +
+                   " meets the limits: the smallest, params:" + format("%g", fastest->budget) +
                    ", measured " + fastest->broken;
       return;
     }
     const Point& b = r_.points[*r_.best];
-    r_.summary = "largest measured budget that meets the limits: params:" + fmt("%.4g", b.budget) +
+    r_.summary = "largest measured budget that meets the limits: params:" + format("%.4g", b.budget) +
                  " (" + std::to_string(b.params) + " parameters)";
     if (r_.smallest_infeasible_above)
-      r_.summary += "; params:" + fmt("%.4g", r_.points[*r_.smallest_infeasible_above].budget) +
+      r_.summary += "; params:" + format("%.4g", r_.points[*r_.smallest_infeasible_above].budget) +
                     " does not (" + r_.points[*r_.smallest_infeasible_above].broken + ")";
     else
-      r_.summary += "; the whole range up to params:" + fmt("%g", o_.hi) + " meets them";
+      r_.summary += "; the whole range up to params:" + format("%g", o_.hi) + " meets them";
     if (r_.noise_warning)
       r_.summary +=
           "; the limit lies within the measurement noise there (repeated runs "
@@ -154,14 +149,14 @@ void judge(const Limits& l, Point& p) {
   p.broken.clear();
   if (!worst) return;
   if (worst->latency_ms > l.max_latency_ms)
-    p.broken = fmt("latency %.3f ms > %g ms (%+.1f%%)", worst->latency_ms, l.max_latency_ms,
+    p.broken = format("latency %.3f ms > %g ms (%+.1f%%)", worst->latency_ms, l.max_latency_ms,
                    100 * (worst->latency_ms / l.max_latency_ms - 1));
   if (l.max_memory_mb && worst->memory_mb > *l.max_memory_mb)
     p.broken += (p.broken.empty() ? "" : ", ") +
-                fmt("memory %.1f MB > %g MB (%+.1f%%)", worst->memory_mb, *l.max_memory_mb,
+                format("memory %.1f MB > %g MB (%+.1f%%)", worst->memory_mb, *l.max_memory_mb,
                     100 * (worst->memory_mb / *l.max_memory_mb - 1));
   if (p.broken.empty())
-    p.broken = fmt("latency %.3f ms within %g ms", worst->latency_ms, l.max_latency_ms);
+    p.broken = format("latency %.3f ms within %g ms", worst->latency_ms, l.max_latency_ms);
 }
 
 Result<SizeResult> size_to_limits(const Limits& limits, const MeasureFn& measure,
