@@ -11,6 +11,7 @@
 #include "device/session.h"
 #include "runtime/child.h"
 #include "runtime/model_info.h"
+#include "util/subprocess.h"
 
 namespace paramscale::cli {
 
@@ -47,7 +48,7 @@ void arm_timeout(double seconds) {
 
 BenchTargets::BenchTargets(std::map<std::string, device::Device> devices, std::string bundle,
                            double timeout, bool in_process)
-    : timeout_(timeout), in_process_(in_process), exe_(rt::self_executable()) {
+    : timeout_(timeout), in_process_(in_process), exe_(self_executable()) {
   for (auto& [name, d] : devices)
     sessions_.emplace(name, std::make_unique<device::Session>(std::move(d), bundle));
 }

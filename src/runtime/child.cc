@@ -72,12 +72,6 @@ Result<nlohmann::json> child_result(int status, const std::string& out, const st
 
 }  // namespace
 
-std::string self_executable() {
-  std::vector<char> buf(4096);
-  const ssize_t n = readlink("/proc/self/exe", buf.data(), buf.size() - 1);
-  return n > 0 ? std::string(buf.data(), static_cast<size_t>(n)) : std::string();
-}
-
 Result<nlohmann::json> measure_in_child(const MeasureRequest& request,
                                         const std::string& executable, double timeout_seconds) {
   int fds[2];

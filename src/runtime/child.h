@@ -28,7 +28,4 @@ Result<nlohmann::json> measure_in_child(const MeasureRequest& request,
 // Returns the child's exit status (0 when a record was written).
 int child_main(const std::string& request_json, int result_fd);
 
-// The running executable (/proc/self/exe).
-std::string self_executable();
-
 }  // namespace paramscale::runtime

@@ -1,4 +1,5 @@
-// study/process: run a child process (another paramscale stage) and wait for it.
+// study/process: run a child process (another paramscale stage) and wait for it, through
+// util/subprocess (the one spawner).
 //
 // Output goes to a log file, never to the study's terminal. Children die with the study (Linux
 // PR_SET_PDEATHSIG), so a killed study leaves no orphan writing into its directory; every stage
@@ -14,9 +15,6 @@ namespace paramscale::study {
 // stdout_path, when given, receives the child's stdout (stderr still goes to the log).
 int run_process(const std::vector<std::string>& argv, const std::string& log_path,
                 const std::string& stdout_path = "");
-
-// Path of the running executable (/proc/self/exe).
-std::string self_executable();
 
 // An advisory lock on a file (flock), released by the destructor or the process's death:
 // exclusive, or shared (many holders, no exclusive one). Separate FileLocks conflict even within

@@ -27,6 +27,7 @@
 #include "study/stages.h"
 #include "util/files.h"
 #include "util/limits.h"
+#include "util/subprocess.h"
 
 namespace paramscale::study {
 
