@@ -13,6 +13,7 @@
 
 #include "cli/command.h"
 #include "cli/image_data.h"
+#include "cli/quantize_noise.h"
 #include "export/onnx_export.h"
 #include "export/run_dir.h"
 #include "quantize/quantizer.h"
@@ -87,11 +88,7 @@ std::vector<rt::FloatBatch> calibration_batches(const QuantizeArgs& a,
     return batches.back().data.data();
   };
   if (a.random_calibration) {
-    const std::vector<float> noise = rt::seeded_input(size_t(a.images) * size_t(sample), a.seed);
-    for (int64_t first = 0; first < a.images; first += per) {
-      const int64_t n = std::min<int64_t>(per, a.images - first);
-      std::copy_n(noise.begin() + first * sample, n * sample, add(n));
-    }
+    batches = noise_batches(input, a.images, per, a.seed);
     *data = {{"source", "random"},
              {"images", a.images},
              {"seed", a.seed},

@@ -26,7 +26,7 @@ struct RecommendArgs {
 };
 
 std::string name_of(const report::Point& p) {
-  return p.model + " " + p.method + " " + p.budget + " (" +
+  return p.model + " " + p.method + " " + p.budget + (p.precision == "fp32" ? "" : " INT8") + " (" +
          (p.device == "local" ? "" : p.device + ": ") + p.runtime + " t" +
          std::to_string(p.threads) + (p.runtime == "ort" ? " " + p.opt_level : "") + ")";
 }
@@ -57,7 +57,9 @@ int run_recommend(const RecommendArgs& a) {
   int invalid = 0;
   for (const report::Point& p : m.points) {
     if ((!a.device.empty() && p.device != a.device) ||
-        (!a.runtime.empty() && p.runtime != a.runtime) || (a.threads > 0 && p.threads != a.threads))
+        (!a.runtime.empty() && p.runtime != a.runtime) ||
+        (a.threads > 0 && p.threads != a.threads) ||
+        (!a.precision.empty() && p.precision != a.precision))
       continue;
     if (!p.timings_valid) {
       ++invalid;
@@ -68,7 +70,8 @@ int run_recommend(const RecommendArgs& a) {
     points.push_back(&p);
   }
   if (candidates.empty())
-    fail_usage("no measured network matches --device/--runtime/--threads in these records");
+    fail_usage("no measured network matches --device/--runtime/--threads/--precision in these "
+               "records");
   const sizing::Recommendation r = unwrap(sizing::recommend(candidates, limits));
   if (a.as_json) {
     auto verdicts = [&](const std::vector<sizing::Verdict>& vs) {
@@ -156,6 +159,8 @@ void add_recommend_command(CLI::App& app, Action* action) {
   cmd->add_option("--device", a->device, "Only records measured on this device");
   cmd->add_option("--runtime", a->runtime, "Only records of this runtime");
   cmd->add_option("--threads", a->threads, "Only records with this many threads");
+  cmd->add_option("--precision", a->precision, "Only models deployed in this precision")
+      ->check(CLI::IsMember({"fp32", "int8"}));
   cmd->add_flag("--json", a->as_json, "JSON instead of tables");
   cmd->callback([action, a] { *action = [a] { return run_recommend(*a); }; });
 }

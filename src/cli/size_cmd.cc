@@ -14,6 +14,7 @@
 #include "cli/bench_targets.h"
 #include "cli/command.h"
 #include "cli/network_args.h"
+#include "cli/quantize_noise.h"
 #include "cli/table.h"
 #include "export/onnx_export.h"
 #include "runtime/measure.h"
@@ -32,6 +33,7 @@ struct SizeArgs {
   NetworkArgs net;
   std::string device = device::kLocal, devices_path = device::default_devices_path(), bundle;
   std::string runtime = "ort", opt_level = "all", metric = "median", json_path;
+  std::string precision = "fp32";  // int8: each candidate quantized on noise (cli/quantize_noise)
   std::string cache_path = sizing::MeasurementCache::default_path();
   int threads = 0, repeats = 2;
   double max_latency_ms = 0, max_memory_mb = 0, lo = 0.02, hi = 2.0, tolerance = 0.02;
@@ -71,7 +73,14 @@ class Prober {
       const arch::Analysis an = arch::analyze(net);
       probe = {an.params, an.macs, rn.widths, {}};
       path = work_ + "/" + budget_text(p).substr(7) + ".onnx";
-      unwrap(onnx_export::write_onnx(path, net, arch::random_weights(net, a_.seed)));
+      if (a_.precision == "int8") {
+        onnx_export::Options o;
+        o.fold_batchnorm = true;  // as quantize exports a run directory
+        const auto m = unwrap(onnx_export::export_onnx(net, arch::random_weights(net, a_.seed), o));
+        unwrap(write_file_atomic(path, quantize_on_noise(m.bytes, a_.seed, a_.threads)));
+      } else {
+        unwrap(onnx_export::write_onnx(path, net, arch::random_weights(net, a_.seed)));
+      }
     } catch (const CliError& e) {
       return Error{budget_text(p) + ": " + e.error.message, e.error.exit_code};
     }
@@ -187,6 +196,8 @@ int run_size(const SizeArgs& a) {
   unwrap(runtime::check_protocol(a.protocol));
   if (a.device != device::kLocal && a.runtime != "ort")
     fail_usage("runtime " + a.runtime + " is not in the device bundle (devices measure ort)");
+  if (a.precision == "int8" && a.runtime != "ort")
+    fail_usage("--precision int8 needs --runtime ort (QDQ models are ONNX Runtime's format)");
   const auto families = resolve_families(a.net);
   if (families.size() != 1) fail_usage("size needs one --model");
   char work[] = "/tmp/paramscale-size-XXXXXX";
@@ -217,6 +228,7 @@ int run_size(const SizeArgs& a) {
                 {"align", a.net.align},
                 {"device", a.device},
                 {"runtime", a.runtime},
+                {"precision", a.precision},
                 {"threads", a.threads},
                 {"metric", a.metric},
                 {"max_latency_ms", a.max_latency_ms},
@@ -253,6 +265,10 @@ void add_size_command(CLI::App& app, Action* action) {
   cmd->add_option("--bundle", a->bundle, "Device bundle tarball");
   cmd->add_option("--runtime", a->runtime, "Runtime")
       ->check(CLI::IsMember({"ort", "opencv"}))
+      ->capture_default_str();
+  cmd->add_option("--precision", a->precision,
+                  "fp32, or int8: every candidate quantized (QDQ) on seeded noise")
+      ->check(CLI::IsMember({"fp32", "int8"}))
       ->capture_default_str();
   cmd->add_option("--threads", a->threads, "Intra-op threads (0: every core of the device)")
       ->capture_default_str();

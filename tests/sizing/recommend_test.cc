@@ -76,7 +76,8 @@ TEST(Recommend, BadLimitsAreBadInput) {
 
 // Hand-made study records, as study/record.cc writes them (only the fields recommend reads).
 void write_record(const std::string& dir, const std::string& key, const std::string& method,
-                  double acc, double median, double memory_bytes, bool valid = true) {
+                  double acc, double median, double memory_bytes, bool valid = true,
+                  const std::string& precision = "fp32") {
   nlohmann::json r = {
       {"schema_version", 1},
       {"key", key},
@@ -90,6 +91,7 @@ void write_record(const std::string& dir, const std::string& key, const std::str
         {"opt_level", "all"},
         {"align", 1},
         {"device", "local"},
+        {"precision", precision},
         {"dataset", "cifar10"}}},
       {"widths", {8, 16, 32, 32, 64, 64, 64, 64}},
       {"analysis", {{"params", 1e6}, {"macs", 1e7}, {"peak_activation_bytes", 1e5}}},
@@ -138,6 +140,28 @@ TEST(RecommendCli, FromStudyRecords) {
   test::expect_one_line_error(test::run_paramscale("recommend " + (dir / "nowhere") +
                                                    " --max-latency-ms 20 --max-memory-mb 1"),
                               "no study records");
+}
+
+// An INT8 model is its own candidate, named so; --precision keeps one precision.
+TEST(RecommendCli, PrecisionFilters) {
+  test::TempDir dir;
+  test::run_command("mkdir -p " + (dir / "cells"));
+  write_record(dir.path(), "u.p1", "uniform", 90, 10, 100e6);
+  write_record(dir.path(), "u.p1i", "uniform", 89, 4, 40e6, true, "int8");
+  auto r = test::run_paramscale("recommend " + dir.path() +
+                                " --max-latency-ms 20 --max-memory-mb 150 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["fits"].size(), 2u);
+  r = test::run_paramscale("recommend " + dir.path() +
+                           " --max-latency-ms 20 --max-memory-mb 150 --precision int8 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["fits"].size(), 1u);
+  EXPECT_EQ(j["fits"][0]["network"], "vgg11 uniform p1i INT8 (ort t2 all)");
+  test::expect_one_line_error(
+      test::run_paramscale("recommend " + dir.path() +
+                           " --max-latency-ms 20 --max-memory-mb 150 --precision int4"),
+      "--precision");
 }
 
 }  // namespace
