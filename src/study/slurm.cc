@@ -131,18 +131,19 @@ std::string utc_now() {
 
 ArraySpec wave_spec(const StudyConfig& config, const std::string& dir,
                     int id, const std::string& wave, int tasks) {
-  const SlurmSettings& s = config.slurm;
+  const bool measure = wave == "measure";
+  // The study's own search trains: it runs with the make settings.
+  const SlurmStage& s = measure ? config.slurm.measure : config.slurm.make;
   ArraySpec a;
   a.name = "paramscale-" + wave;
   a.script = dir + "/slurm/" + std::to_string(id) + "-" + wave + ".sh";
   a.tasks = tasks;
   a.max_concurrent = s.max_concurrent;
-  const bool measure = wave == "measure";
-  a.time = measure ? s.measure_time : s.make_time;  // search trains: the make partition's
-  a.partition = measure ? s.measure_partition : s.make_partition;
-  if (!measure) a.gres = s.make_gres;
-  if (measure) a.constraint = s.measure_constraint;
-  a.exclusive = measure && s.measure_exclusive;
+  a.time = s.time;
+  a.partition = s.partition;
+  a.gres = s.gres;
+  a.constraint = s.constraint;
+  a.exclusive = measure && config.slurm.measure_exclusive;
   a.output = dir + "/logs/slurm-" + wave + "-%A_%a.out";
   a.extra = s.extra_args;
   return a;
