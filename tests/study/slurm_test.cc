@@ -187,6 +187,29 @@ void expect_no_overlap(const std::string& study, size_t at_least) {
         << spans[i].first << "-" << spans[i].second;
 }
 
+// Stand-in for paramscale's stage commands (as in runner_test.cc): writes what each stage writes;
+// export fails for the model named by FAKE_FAIL_MODEL.
+const char* kFakeStages = R"(#!/bin/bash
+cmd=$1; shift
+out=""; json=""
+while [ $# -gt 0 ]; do
+  case "$1" in -o) out=$2; shift;; --json) json=$2;; esac
+  shift
+done
+case "$cmd" in
+  scale) echo '{"widths":[9,9,9,9,9,9,9,9]}';;
+  search) mkdir -p "$out" && echo '{}' > "$out/fit.json" &&
+    echo '{"finished":true,"iterations":[]}' > "$out/search.json";;
+  train) mkdir -p "$out" && echo '{"final_test_accuracy":0.5,"best_test_accuracy":0.6}' > "$out/summary.json";;
+  export) case "$out" in *"$FAKE_FAIL_MODEL"*) echo "fake export failure" >&2; exit 1;; esac
+    printf '\010onnx' > "$out.tmp" && mv "$out.tmp" "$out";;
+  bench) echo '[{"latency_ms":{"median":1.5,"p90":2},"memory":{"baseline":{"vm_rss":1000000},"peak_inference_rss":3000000},"environment":{"cpu":"fake"}}]' > "$json.tmp"
+    mv "$json.tmp" "$json";;
+  explain) echo '{"threads":1,"models":[{"explanation":{"layers":[]}}]}' > "$json.tmp" && mv "$json.tmp" "$json";;
+  *) exit 3;;
+esac
+)";
+
 json submissions(const std::string& study) {
   return json::parse(slurp(study + "/slurm/submissions.json"));
 }
@@ -309,4 +332,43 @@ TEST_F(SlurmStudy, UnreachableSlurmIsOneLineBeforeAnythingIsCreated) {
   EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
   EXPECT_NE(r.err.find("the Slurm controller does not answer"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(dir_ / "b"));
+}
+
+// A trained study without fits: one search task per model, then make and measure; a model whose
+// export fails fails only its own cell, with the reason in one line; the others are done.
+TEST_F(SlurmStudy, SearchMakeMeasureWavesAndAFailedModelFailsOnlyItsCells) {
+  std::ofstream(dir_ / "stages.sh") << kFakeStages;
+  fs::permissions(dir_ / "stages.sh", fs::perms::owner_all);
+  std::ofstream(dir_ / "study.json")
+      << json({{"models", {"vgg11"}},
+               {"methods", {"uniform", "neuralscale"}},
+               {"budgets", {"params:0.25", "params:0.5"}},
+               {"threads", {1}},
+               {"train", {{"enabled", true}, {"epochs", 1}}},
+               {"executor", "slurm"},
+               {"slurm", {{"poll_seconds", 0.5}}}})
+             .dump();
+  const std::string s = dir_ / "s";
+  const auto r = run_command("PARAMSCALE_STAGE_EXE=" + (dir_ / "stages.sh") +
+                             " FAKE_FAIL_MODEL=vgg11.neuralscale.params-0.5.s0 " + study(s));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("(1 search(es), 4 model(s) to make)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("3 cells finished, 0 skipped (done before), 1 failed"), std::string::npos)
+      << r.err;
+  const json waves = submissions(s)["submissions"][0]["waves"];
+  EXPECT_EQ(waves["search"]["tasks"], json::array({{{"model", "vgg11"}}}));
+  EXPECT_EQ(waves["make"]["tasks"].size(), 4u);
+  EXPECT_EQ(waves["measure"]["tasks"].size(), 4u);
+  EXPECT_TRUE(fs::exists(s + "/search/vgg11/fit.json"));
+  const auto st = status(s);
+  ASSERT_EQ(st.exit_code, 0) << st.err;
+  const std::string key = "vgg11.neuralscale.params-0.5.s0.ort.t1.all";
+  const size_t at = st.out.find(key + "  failed");
+  ASSERT_NE(at, std::string::npos) << st.out;
+  const std::string line = st.out.substr(at, st.out.find('\n', at) - at);
+  EXPECT_NE(line.find("FAILED"), std::string::npos) << line;
+  EXPECT_NE(line.find("the model vgg11.neuralscale.params-0.5.s0 was not made"), std::string::npos)
+      << line;
+  EXPECT_EQ(records(s).size(), 3u);
+  EXPECT_EQ(indexed(s), 3);
 }
