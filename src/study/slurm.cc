@@ -9,8 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <set>
+#include <memory>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "device/registry.h"
@@ -86,8 +87,9 @@ Result<std::vector<CellState>> cell_states(const std::string& dir, const Submiss
   for (const Cell& c : cells) {
     const auto t = newest.find(c.key());
     if (store.has_record(c.key())) {
-      out.push_back({c.key(), "done", t == newest.end() ? "" : t->second.job + "_" +
-                                                                std::to_string(t->second.index), ""});
+      out.push_back({c.key(), "done",
+                     t == newest.end() ? "" : t->second.job + "_" + std::to_string(t->second.index),
+                     ""});
     } else if (t == newest.end() || t->second.job.empty()) {
       out.push_back({c.key(), "not submitted", "", ""});
     } else {
@@ -95,8 +97,8 @@ Result<std::vector<CellState>> cell_states(const std::string& dir, const Submiss
       const auto q = tasks.find(t->second.index);
       const TaskState* qs = q == tasks.end() ? nullptr : &q->second;
       if (qs && !qs->finished())
-        out.push_back({c.key(), qs->state == "RUNNING" || qs->state == "COMPLETING" ? "running"
-                                                                                    : "pending",
+        out.push_back({c.key(),
+                       qs->state == "RUNNING" || qs->state == "COMPLETING" ? "running" : "pending",
                        t->second.job + "_" + std::to_string(t->second.index), qs->reason});
       else
         out.push_back(failed_state(dir, c.key(), t->second, qs));
@@ -129,8 +131,8 @@ std::string utc_now() {
   return buf;
 }
 
-ArraySpec wave_spec(const StudyConfig& config, const std::string& dir,
-                    int id, const std::string& wave, int tasks) {
+ArraySpec wave_spec(const StudyConfig& config, const std::string& dir, int id,
+                    const std::string& wave, int tasks) {
   const bool measure = wave == "measure";
   // The study's own search trains: it runs with the make settings.
   const SlurmStage& s = measure ? config.slurm.measure : config.slurm.make;
@@ -150,12 +152,12 @@ ArraySpec wave_spec(const StudyConfig& config, const std::string& dir,
 }
 
 // Writes the wave's batch script: one `paramscale study-task` per array index.
-Status write_script(const std::string& path, const std::string& exe, const std::string& dir,
-                    int id, const std::string& wave) {
+Status write_script(const std::string& path, const std::string& exe, const std::string& dir, int id,
+                    const std::string& wave) {
   const std::string text = "#!/bin/sh\n# paramscale study " + dir + ": submission " +
                            std::to_string(id) + ", wave " + wave + " (study/slurm.h)\nexec " +
-                           shell_quote(exe) + " study-task " + shell_quote(dir) +
-                           " --submission " + std::to_string(id) + " --wave " + wave +
+                           shell_quote(exe) + " study-task " + shell_quote(dir) + " --submission " +
+                           std::to_string(id) + " --wave " + wave +
                            " --index \"$SLURM_ARRAY_TASK_ID\"\n";
   if (Status s = write_file_atomic(path, text); !s.ok()) return s;
   ::chmod(path.c_str(), 0755);
@@ -179,11 +181,11 @@ Result<Submission> submit_waves(const StudyConfig& config, const std::string& di
   for (const std::string& wave : kWaves) {
     const auto w = sub.waves.find(wave);
     if (w == sub.waves.end()) continue;
-    ArraySpec spec =
-        wave_spec(config, dir, sub.id, wave, static_cast<int>(w->second.tasks.size()));
+    ArraySpec spec = wave_spec(config, dir, sub.id, wave, static_cast<int>(w->second.tasks.size()));
     if (!previous.empty()) spec.dependency = "afterany:" + previous;
     Status script = write_script(spec.script, exe, dir, sub.id, wave);
-    Result<std::string> job = script.ok() ? submit_array(spec) : Result<std::string>(script.error());
+    Result<std::string> job =
+        script.ok() ? submit_array(spec) : Result<std::string>(script.error());
     if (!job.ok()) {
       for (const auto& [name, x] : sub.waves)
         if (!x.job.empty()) (void)cancel_job(x.job);
@@ -270,8 +272,8 @@ Status wait_cells(const std::string& dir, const Submissions& subs, const std::ve
       progress.done(open.at(s.key), outcome, Progress::seconds_since(start));
       open.erase(s.key);
     }
-    const std::string now = std::to_string(running) + " running, " + std::to_string(pending) +
-                            " pending";
+    const std::string now =
+        std::to_string(running) + " running, " + std::to_string(pending) + " pending";
     if (!open.empty() && now != counts) std::cerr << "study: " << now << "\n";
     counts = now;
   }
@@ -304,7 +306,9 @@ Result<RunSummary> run_study_slurm(const StudyConfig& config, const std::string&
       return bad_input("cannot create study directory " + dir + sub);
   if (Status s = write_file_atomic(dir + "/config.json", to_json(config).dump(2) + "\n"); !s.ok())
     return s.error();
-  FileLock submitting(dir + "/locks/slurm-submit.lock", /*wait=*/true);  // one submitter at a time
+  // One submitter at a time decides what to submit; held until the arrays are submitted, not
+  // while waiting, so another `study --resume` or a second submitter is not blocked by a wait.
+  auto submitting = std::make_unique<FileLock>(dir + "/locks/slurm-submit.lock", /*wait=*/true);
   auto subs = read_submissions(dir);
   if (!subs.ok()) return subs.error();
   const std::vector<Cell> cells = study_cells(config, *subs);
@@ -343,6 +347,7 @@ Result<RunSummary> run_study_slurm(const StudyConfig& config, const std::string&
                 << " task(s)); logs " << dir << "/logs/slurm-" << wave << "-" << w.job
                 << "_*.out\n";
   }
+  submitting.reset();
   if (opts.detach) {
     std::cerr << "study: detached; `paramscale study status " << dir
               << "` shows each cell's state, `--resume` resubmits what failed\n";

@@ -13,8 +13,8 @@ std::string submissions_path(const std::string& dir) { return dir + "/slurm/subm
 namespace {
 
 Result<Submission> submission_from_json(const nlohmann::json& j) {
-  if (!j.is_object() || !j.contains("id") || !j["id"].is_number_integer() ||
-      !j.contains("waves") || !j["waves"].is_object())
+  if (!j.is_object() || !j.contains("id") || !j["id"].is_number_integer() || !j.contains("waves") ||
+      !j["waves"].is_object())
     return failure("a submission has no id or waves");
   Submission s;
   s.id = j["id"].get<int>();
@@ -26,7 +26,8 @@ Result<Submission> submission_from_json(const nlohmann::json& j) {
         !w["tasks"].is_array())
       return failure("submission " + std::to_string(s.id) + " has a malformed wave '" + it.key() +
                      "'");
-    s.waves[it.key()] = Wave{w["job"].get<std::string>(), w["tasks"].get<std::vector<nlohmann::json>>()};
+    s.waves[it.key()] =
+        Wave{w["job"].get<std::string>(), w["tasks"].get<std::vector<nlohmann::json>>()};
   }
   return s;
 }

@@ -22,7 +22,7 @@ inline constexpr const char* kSubmissionsSchema = "paramscale.slurm/1";
 inline const std::vector<std::string> kWaves = {"search", "make", "measure"};  // in order
 
 struct Wave {
-  std::string job;                   // the array's job id ("" until sbatch accepted it)
+  std::string job;                    // the array's job id ("" until sbatch accepted it)
   std::vector<nlohmann::json> tasks;  // index -> {"model": name} (search) or a cell
 };
 

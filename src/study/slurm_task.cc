@@ -69,9 +69,13 @@ int run_study_task(const std::string& dir, int submission, const std::string& wa
     } else if (auto task = find_task(*subs, submission, wave, index); !task.ok()) {
       outcome = task.error();
     } else {
-      StageContext ctx{*config, dir, self_executable(), Store(dir), study_fits(*config, dir),
-                       config->devices_file.empty() ? device::default_devices_path()
-                                                    : config->devices_file};
+      StageContext ctx{
+          *config,
+          dir,
+          self_executable(),
+          Store(dir),
+          study_fits(*config, dir),
+          config->devices_file.empty() ? device::default_devices_path() : config->devices_file};
       ctx.index_records = false;  // the submitting side rebuilds the index from the records
       // Tests substitute the stage executable, as for the local runner.
       if (const char* e = std::getenv("PARAMSCALE_STAGE_EXE"); e && *e) ctx.exe = e;

@@ -50,8 +50,8 @@ std::string slurm_missing() {
 // valid NeuralScale fit for each (its widths are the base network's at tau = 1e6 parameters).
 const std::map<std::string, std::vector<int>> kBaseWidths = {
     {"vgg11", {64, 128, 256, 256, 512, 512, 512, 512}},
-    {"mobilenetv2", {32, 16, 24, 24, 32, 32, 32, 64, 64, 64, 64, 96, 96, 96, 160, 160, 160, 320,
-                     1280}}};
+    {"mobilenetv2",
+     {32, 16, 24, 24, 32, 32, 32, 64, 64, 64, 64, 96, 96, 96, 160, 160, 160, 320, 1280}}};
 
 class SlurmStudy : public ::testing::Test {
  protected:
@@ -102,9 +102,11 @@ class SlurmStudy : public ::testing::Test {
         {"train", {{"enabled", false}}},
         {"explain", {{"enabled", false}}},
         {"bench", {{"warmup_runs", 2}, {"min_runs", 5}, {"min_seconds", min_seconds}}},
-        {"fits", {{"vgg11", dir_ / "vgg11.fit.json"}, {"mobilenetv2", dir_ / "mobilenetv2.fit.json"}}},
+        {"fits",
+         {{"vgg11", dir_ / "vgg11.fit.json"}, {"mobilenetv2", dir_ / "mobilenetv2.fit.json"}}},
         {"executor", "slurm"},
-        {"slurm", {{"time", {{"make", "00:10:00"}, {"measure", "00:10:00"}}}, {"poll_seconds", 0.5}}}};
+        {"slurm",
+         {{"time", {{"make", "00:10:00"}, {"measure", "00:10:00"}}}, {"poll_seconds", 0.5}}}};
     std::ofstream(dir_ / "study.json") << c.dump(2);
     return dir_ / "study.json";
   }
@@ -339,15 +341,14 @@ TEST_F(SlurmStudy, UnreachableSlurmIsOneLineBeforeAnythingIsCreated) {
 TEST_F(SlurmStudy, SearchMakeMeasureWavesAndAFailedModelFailsOnlyItsCells) {
   std::ofstream(dir_ / "stages.sh") << kFakeStages;
   fs::permissions(dir_ / "stages.sh", fs::perms::owner_all);
-  std::ofstream(dir_ / "study.json")
-      << json({{"models", {"vgg11"}},
-               {"methods", {"uniform", "neuralscale"}},
-               {"budgets", {"params:0.25", "params:0.5"}},
-               {"threads", {1}},
-               {"train", {{"enabled", true}, {"epochs", 1}}},
-               {"executor", "slurm"},
-               {"slurm", {{"poll_seconds", 0.5}}}})
-             .dump();
+  std::ofstream(dir_ / "study.json") << json({{"models", {"vgg11"}},
+                                              {"methods", {"uniform", "neuralscale"}},
+                                              {"budgets", {"params:0.25", "params:0.5"}},
+                                              {"threads", {1}},
+                                              {"train", {{"enabled", true}, {"epochs", 1}}},
+                                              {"executor", "slurm"},
+                                              {"slurm", {{"poll_seconds", 0.5}}}})
+                                            .dump();
   const std::string s = dir_ / "s";
   const auto r = run_command("PARAMSCALE_STAGE_EXE=" + (dir_ / "stages.sh") +
                              " FAKE_FAIL_MODEL=vgg11.neuralscale.params-0.5.s0 " + study(s));
