@@ -31,6 +31,7 @@ APT_PACKAGES=(
   chromium       # tests/study/report_html_test.cc: report.html as a browser renders it
   openssh-client openssh-server procps  # tests/device: a real sshd on loopback plays the device
   clang-14 libfuzzer-14-dev libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer targets, ASan + UBSan
+  slurm-wlm munge  # tests/study/slurm_test.cc: a real single-node Slurm (tests/support/slurm-cluster.sh)
 )
 
 ORT_VERSION=1.30.0

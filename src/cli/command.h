@@ -49,6 +49,8 @@ void add_scale_command(CLI::App& app, Action* action);
 void add_export_command(CLI::App& app, Action* action);
 void add_bench_command(CLI::App& app, Action* action);
 void add_study_command(CLI::App& app, Action* action);
+void add_study_status_command(CLI::App& study, Action* action);  // `study status`, under study
+void add_study_task_command(CLI::App& app, Action* action);      // hidden: one Slurm task
 void add_report_command(CLI::App& app, Action* action);
 void add_device_command(CLI::App& app, Action* action);
 void add_device_info_command(CLI::App& app, Action* action);

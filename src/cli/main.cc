@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   add_device_info_command(app, &action);
 #ifdef PARAMSCALE_HOST_COMMANDS
   add_study_command(app, &action);
+  add_study_task_command(app, &action);
   add_report_command(app, &action);
   add_device_command(app, &action);
   add_explain_command(app, &action);

@@ -11,6 +11,7 @@
 #include "report/report.h"
 #include "runtime/backend.h"
 #include "study/runner.h"
+#include "study/slurm.h"
 
 namespace paramscale::cli {
 
@@ -26,7 +27,19 @@ struct StudyArgs {
   bool resume = false;
   bool rerun_throttled = false;
   bool no_report = false;
+  std::string executor;  // overrides the config's "executor"
+  bool detach = false;
 };
+
+// A study's identity for --resume: what it measures, not where it runs (a study may start here
+// and continue on a cluster, or the other way round).
+nlohmann::json identity(nlohmann::json j) {
+  if (j.is_object()) {
+    j.erase("executor");
+    j.erase("slurm");
+  }
+  return j;
+}
 
 int run_study_cmd(const StudyArgs& a) {
   study::StudyConfig config =
@@ -47,6 +60,9 @@ int run_study_cmd(const StudyArgs& a) {
     }
   }
   if (!a.devices_file.empty()) config.devices_file = a.devices_file;
+  if (!a.executor.empty()) config.executor = a.executor;
+  if (a.detach && config.executor != "slurm")
+    fail_usage("--detach needs the slurm executor (--executor slurm or \"executor\" in the config)");
   // The whole config is checked before the study directory is created: a bad cell found only when
   // it runs would leave a study behind that the corrected config cannot continue.
   unwrap(study::validate_config(config, runtime::known_runtimes()));
@@ -56,11 +72,16 @@ int run_study_cmd(const StudyArgs& a) {
     if (!a.resume) fail_usage(a.out + " already holds a study; pass --resume to continue it");
     std::ifstream in(saved);
     const nlohmann::json old = nlohmann::json::parse(in, nullptr, false);
-    if (old != study::to_json(config))
+    if (identity(old) != identity(study::to_json(config)))
       fail_usage(a.out + " holds a study with a different config; use another -o directory");
   }
+  if (config.executor == "slurm" && a.rerun_throttled)
+    fail_usage("--rerun-throttled is not available with the slurm executor yet");
   const study::RunSummary s =
-      unwrap(study::run_study(config, a.out, {a.jobs, a.rerun_throttled, ""}));
+      config.executor == "slurm"
+          ? unwrap(study::run_study_slurm(config, a.out, {a.detach, ""}))
+          : unwrap(study::run_study(config, a.out, {a.jobs, a.rerun_throttled, ""}));
+  if (a.detach) return 0;
   std::cerr << "study: " << s.finished << " cells finished, " << s.skipped
             << " skipped (done before), " << s.failed << " failed, " << s.unfit
             << " left out (no NeuralScale fit), of " << s.cells << "\n";
@@ -83,7 +104,8 @@ void add_study_command(CLI::App& app, Action* action) {
   auto* p = cmd->add_option("--preset", a->preset, "quick|paper");
   auto* c = cmd->add_option("--config", a->config, "study config (JSON)");
   p->excludes(c);
-  cmd->add_option("-o,--output", a->out, "study directory")->required();
+  // Required for running a study; `study status DIR` takes its directory as an argument.
+  cmd->add_option("-o,--output", a->out, "study directory");
   cmd->add_option("--fit", a->fits, "NeuralScale fit for a model: MODEL=FILE (repeatable)");
   cmd->add_option("--jobs,-j", a->jobs,
                   "models made in parallel (measurements run one at a time per device)")
@@ -97,7 +119,15 @@ void add_study_command(CLI::App& app, Action* action) {
   cmd->add_flag("--rerun-throttled", a->rerun_throttled,
                 "with --resume: measure again the cells whose board throttled during measuring");
   cmd->add_flag("--no-report", a->no_report, "do not write the report at the end");
-  cmd->callback([a, action] {
+  cmd->add_option("--executor", a->executor,
+                  "where stages run: local (child processes here) or slurm (job arrays; "
+                  "overrides the config's \"executor\")")
+      ->check(CLI::IsMember({"local", "slurm"}));
+  cmd->add_flag("--detach", a->detach, "slurm: submit and return without waiting");
+  add_study_status_command(*cmd, action);
+  cmd->callback([a, action, cmd] {
+    if (cmd->got_subcommand("status")) return;
+    if (a->out.empty()) fail_usage("study needs -o STUDY_DIR");
     if (a->preset.empty() && a->config.empty())
       fail_usage("study needs --preset NAME or --config FILE");
     *action = [a] { return run_study_cmd(*a); };

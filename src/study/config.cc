@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdint>
 #include <fstream>
+#include <regex>
 #include <set>
 
 namespace paramscale::study {
@@ -112,9 +113,37 @@ Status quantize_settings(const nlohmann::json& j, StudyConfig& c) {
 }
 }  // namespace
 
-// "slurm": {"partitions": {"make", "measure"}, "time": {"make", "measure"}, "gres": {"make"},
-//           "constraint": {"measure"}, "exclusive_measure", "max_concurrent", "extra_args",
-//           "poll_seconds"}
+// Slurm's time formats: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS.
+bool slurm_time(const std::string& t) {
+  static const std::regex format(R"(\d+(:\d+){0,2}|\d+-\d+(:\d+){0,2})");
+  return std::regex_match(t, format);
+}
+
+// A per-stage-kind field: {"make": V, "measure": V}, or (extra_args, max_concurrent) one V for
+// both.
+template <typename T>
+Status per_stage(const nlohmann::json& j, const char* key, T SlurmStage::*field, SlurmSettings& s,
+                 bool shared_form) {
+  if (!j.contains(key)) return {};
+  const nlohmann::json& o = j[key];
+  const std::string where = std::string("config 'slurm.") + key;
+  if (!o.is_object()) {
+    if (!shared_form) return bad_input(where + "' must be an object with make and/or measure");
+    if (Status st = take(j, key, s.make.*field); !st.ok()) return bad_input(where + "' has the wrong type");
+    s.measure.*field = s.make.*field;
+    return {};
+  }
+  for (auto it = o.begin(); it != o.end(); ++it) {
+    SlurmStage* stage = it.key() == "make" ? &s.make : it.key() == "measure" ? &s.measure : nullptr;
+    if (!stage) return bad_input(where + "." + it.key() + "': stage kinds are make and measure");
+    if (Status st = take(o, it.key().c_str(), stage->*field); !st.ok())
+      return bad_input(where + "." + it.key() + "' has the wrong type");
+  }
+  return {};
+}
+
+// "slurm": {"partitions", "time", "gres", "constraint", "extra_args", "max_concurrent" — each
+// {"make": …, "measure": …} —, "exclusive_measure", "poll_seconds"}
 Status slurm_from_json(const nlohmann::json& j, SlurmSettings& s) {
   if (!j.is_object()) return bad_input("config field 'slurm' must be an object");
   static const std::vector<std::string> known = {"partitions", "time", "gres", "constraint",
@@ -123,44 +152,38 @@ Status slurm_from_json(const nlohmann::json& j, SlurmSettings& s) {
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(known.begin(), known.end(), it.key()) == known.end())
       return bad_input("unknown config field 'slurm." + it.key() + "'");
-  auto pair = [&](const char* key, std::string* make, std::string* measure) -> Status {
-    if (!j.contains(key)) return {};
-    const auto& o = j[key];
-    if (!o.is_object()) return bad_input(std::string("config 'slurm.") + key + "' must be an object");
-    for (auto it = o.begin(); it != o.end(); ++it) {
-      std::string* target = it.key() == "make" ? make : it.key() == "measure" ? measure : nullptr;
-      if (!target || !it.value().is_string())
-        return bad_input(std::string("config 'slurm.") + key + "." + it.key() +
-                         "' is not a string for make or measure");
-      *target = it.value().get<std::string>();
-    }
-    return {};
-  };
-  std::string unused;
-  for (Status st : {pair("partitions", &s.make_partition, &s.measure_partition),
-                    pair("time", &s.make_time, &s.measure_time), pair("gres", &s.make_gres, &unused),
-                    pair("constraint", &unused, &s.measure_constraint),
+  for (Status st : {per_stage(j, "partitions", &SlurmStage::partition, s, false),
+                    per_stage(j, "time", &SlurmStage::time, s, false),
+                    per_stage(j, "gres", &SlurmStage::gres, s, false),
+                    per_stage(j, "constraint", &SlurmStage::constraint, s, false),
+                    per_stage(j, "extra_args", &SlurmStage::extra_args, s, true),
+                    per_stage(j, "max_concurrent", &SlurmStage::max_concurrent, s, true),
                     take(j, "exclusive_measure", s.measure_exclusive),
-                    take(j, "max_concurrent", s.max_concurrent), take(j, "extra_args", s.extra_args),
                     take(j, "poll_seconds", s.poll_seconds)})
     if (!st.ok()) return st.error();
-  if (!unused.empty()) return bad_input("config 'slurm': gres is for make, constraint for measure");
-  if (s.make_time.empty() || s.measure_time.empty())
-    return bad_input("config 'slurm.time': every job needs a time limit");
-  if (s.max_concurrent < 0) return bad_input("config 'slurm.max_concurrent' must be >= 0");
+  for (const SlurmStage* st : {&s.make, &s.measure}) {
+    if (!slurm_time(st->time))
+      return bad_input("config 'slurm.time': '" + st->time +
+                       "' is not a Slurm time limit (minutes, HH:MM:SS or D-HH:MM:SS); every job "
+                       "needs one");
+    if (st->max_concurrent < 0) return bad_input("config 'slurm.max_concurrent' must be >= 0");
+  }
   if (!(s.poll_seconds >= 0.2) || s.poll_seconds > 3600)
     return bad_input("config 'slurm.poll_seconds' must be 0.2..3600");
   return {};
 }
 
 nlohmann::json slurm_to_json(const SlurmSettings& s) {
-  return {{"partitions", {{"make", s.make_partition}, {"measure", s.measure_partition}}},
-          {"time", {{"make", s.make_time}, {"measure", s.measure_time}}},
-          {"gres", {{"make", s.make_gres}}},
-          {"constraint", {{"measure", s.measure_constraint}}},
+  auto both = [&](auto SlurmStage::*field) {
+    return nlohmann::json{{"make", s.make.*field}, {"measure", s.measure.*field}};
+  };
+  return {{"partitions", both(&SlurmStage::partition)},
+          {"time", both(&SlurmStage::time)},
+          {"gres", both(&SlurmStage::gres)},
+          {"constraint", both(&SlurmStage::constraint)},
+          {"extra_args", both(&SlurmStage::extra_args)},
+          {"max_concurrent", both(&SlurmStage::max_concurrent)},
           {"exclusive_measure", s.measure_exclusive},
-          {"max_concurrent", s.max_concurrent},
-          {"extra_args", s.extra_args},
           {"poll_seconds", s.poll_seconds}};
 }
 

@@ -63,18 +63,26 @@ struct ExplainSettings {
 };
 
 // Where the stages run: "local" (child processes here) or "slurm" (job arrays on a Slurm
-// cluster; study/slurm.h). Per stage kind: models are made (search, train, export) on the `make`
-// partition with its gres (a GPU for training), cells measured on the `measure` partition or
-// constraint, by default one measuring task per node (--exclusive).
+// cluster; study/slurm.h). Settings per stage kind: `make` (the study's own search, training,
+// export — e.g. a GPU partition with gres "gpu:1") and `measure` (bench and explain — the
+// partition or constraint of the measuring nodes). Measuring tasks take a whole node by default
+// (--exclusive), so nothing else runs beside a measurement.
+struct SlurmStage {
+  std::string partition;                // "" = the cluster's default
+  std::string time;                     // --time, every array has one
+  std::string gres, constraint;         // "" = none
+  int max_concurrent = 0;               // tasks of one array at a time (%k); 0 = no limit
+  std::vector<std::string> extra_args;  // further sbatch arguments, as given
+};
+
 struct SlurmSettings {
-  std::string make_partition, measure_partition;  // "" = the cluster's default
-  std::string make_time = "04:00:00", measure_time = "00:30:00";
-  std::string make_gres;           // e.g. "gpu:1"
-  std::string measure_constraint;  // e.g. the feature of the measuring nodes
-  bool measure_exclusive = true;   // one measuring task per node
-  int max_concurrent = 0;          // per array (%k); 0 = no limit
-  std::vector<std::string> extra_args;  // further sbatch arguments for every array
-  double poll_seconds = 5;              // how often a waiting study looks at the queue
+  SlurmStage make, measure;
+  bool measure_exclusive = true;  // one measuring task per node
+  double poll_seconds = 5;        // how often a waiting study looks at the queue
+  SlurmSettings() {
+    make.time = "04:00:00";
+    measure.time = "00:30:00";
+  }
 };
 
 struct StudyConfig {

@@ -23,6 +23,7 @@
 #include "scaling/uniform.h"
 #include "study/cell.h"
 #include "study/process.h"
+#include "study/progress.h"
 #include "study/record.h"
 #include "study/stages.h"
 #include "util/files.h"
@@ -75,35 +76,6 @@ void make_models(const StageContext& ctx, Models& models) {
   while (const Cell* cell = models.next()) models.finish(cell->model_key(), make_model(ctx, *cell));
 }
 
-// Counts finished and failed cells and prints one progress line per cell, with the ETA.
-class Progress {
- public:
-  Progress(RunSummary& sum, size_t total) : sum_(sum), total_(total) {}
-  void skipped() {
-    std::lock_guard<std::mutex> g(mu_);
-    ++sum_.skipped;
-  }
-  void done(const Cell& cell, const Status& s, double took) {
-    std::lock_guard<std::mutex> g(mu_);
-    (s.ok() ? sum_.finished : sum_.failed)++;
-    const int done = sum_.finished + sum_.failed;
-    const double elapsed = seconds_since(start_);
-    const double eta = elapsed / done * (static_cast<double>(total_) - done);
-    std::cerr << "[" << done << "/" << total_ << "] " << cell.key() << ": "
-              << (s.ok() ? "done" : "FAILED: " + s.error().message) << " in " << duration_text(took)
-              << " (elapsed " << duration_text(elapsed) << ", ETA " << duration_text(eta) << ")\n";
-  }
-  static double seconds_since(std::chrono::steady_clock::time_point t) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-  }
-
- private:
-  std::mutex mu_;
-  RunSummary& sum_;
-  size_t total_;
-  const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-};
-
 // Is the device there, and does it take its bundle? Checked once before its cells, so an
 // unreachable device fails its cells with one reason instead of one timeout each.
 Status device_ready(const StageContext& ctx, const std::string& name) {
@@ -146,6 +118,8 @@ void measure_on_device(const StageContext& ctx, const std::string& device,
   }
 }
 
+}  // namespace
+
 // What killed study processes (and their stages) left half-written: temp files whose writer is
 // gone. Live writers' files (another study process on this directory) are kept.
 void sweep_temp_files(const std::string& dir) {
@@ -158,8 +132,6 @@ void sweep_temp_files(const std::string& dir) {
       ::closedir(d);
     }
 }
-
-}  // namespace
 
 // Removes the record (and raw bench output) of every cell measured on a board that throttled, so
 // the run below measures it again; the index is rebuilt afterwards as always.

@@ -39,6 +39,10 @@ struct RunSummary {
 // before anything is created.
 Status check_devices(const StudyConfig& config, const std::string& devices_file);
 
+// Removes what killed study processes (and their stages) left half-written: temp files whose
+// writer is gone (by PID, so only while no stage of this directory runs on another node).
+void sweep_temp_files(const std::string& dir);
+
 Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
                              const RunOptions& opts);
 

@@ -216,6 +216,14 @@ std::string searched_fit(const std::string& dir, const std::string& model) {
   return "";
 }
 
+std::map<std::string, std::string> study_fits(const StudyConfig& config, const std::string& dir) {
+  std::map<std::string, std::string> fits = config.fits;
+  for (const std::string& m : config.models)
+    if (!fits.count(m))
+      if (std::string fit = searched_fit(dir, m); !fit.empty()) fits[m] = fit;
+  return fits;
+}
+
 // The study's own NeuralScale search for a model without a given fit, in STUDY/search/<model>/
 // (resumed when a killed study left it unfinished); returns its fit file.
 Result<std::string> search_fit(const StageContext& ctx, const std::string& model) {

@@ -54,6 +54,9 @@ Result<std::string> search_fit(const StageContext& ctx, const std::string& model
 // The fit of a finished search in the study directory, or "" when there is none.
 std::string searched_fit(const std::string& dir, const std::string& model);
 
+// The fits NeuralScale cells scale with: the config's, then the study's finished searches in `dir`.
+std::map<std::string, std::string> study_fits(const StudyConfig& config, const std::string& dir);
+
 // Whether the study explains this cell (ExplainSettings): ORT here, opt "all", the most threads.
 bool explains(const StudyConfig& config, const Cell& cell);
 

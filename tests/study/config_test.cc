@@ -107,3 +107,46 @@ TEST(StudyConfig, PrecisionsAreADimension) {
         json{{"quantize", 3}}})
     EXPECT_FALSE(config_from_json(bad).ok()) << bad.dump();
 }
+
+// The Slurm block: settings per stage kind (make, measure), a shared value where one fits both
+// (extra_args, max_concurrent), time limits Slurm accepts, and a round trip through the study's
+// saved config.
+TEST(StudyConfig, SlurmSettingsPerStageKind) {
+  const auto c = config_from_json(
+      {{"executor", "slurm"},
+       {"slurm",
+        {{"partitions", {{"make", "gpu"}, {"measure", "bench"}}},
+         {"time", {{"make", "1-00:00:00"}, {"measure", "20"}}},
+         {"gres", {{"make", "gpu:1"}}},
+         {"constraint", {{"measure", "pi4"}}},
+         {"extra_args", {"--account=ml"}},
+         {"max_concurrent", {{"measure", 4}}}}}});
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->slurm.make.partition, "gpu");
+  EXPECT_EQ(c->slurm.measure.partition, "bench");
+  EXPECT_EQ(c->slurm.make.time, "1-00:00:00");
+  EXPECT_EQ(c->slurm.measure.time, "20");
+  EXPECT_EQ(c->slurm.make.gres, "gpu:1");
+  EXPECT_EQ(c->slurm.measure.gres, "");
+  EXPECT_EQ(c->slurm.measure.constraint, "pi4");
+  EXPECT_EQ(c->slurm.make.extra_args, std::vector<std::string>{"--account=ml"});
+  EXPECT_EQ(c->slurm.measure.extra_args, std::vector<std::string>{"--account=ml"});
+  EXPECT_EQ(c->slurm.make.max_concurrent, 0);
+  EXPECT_EQ(c->slurm.measure.max_concurrent, 4);
+  EXPECT_TRUE(c->slurm.measure_exclusive);
+  const auto again = config_from_json(to_json(*c));
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(to_json(*again), to_json(*c));
+  for (const auto& [bad, message] : std::vector<std::pair<json, std::string>>{
+           {{{"time", {{"make", "4 hours"}}}}, "not a Slurm time limit"},
+           {{{"time", {{"measure", ""}}}}, "not a Slurm time limit"},
+           {{{"partitions", {{"train", "gpu"}}}}, "stage kinds are make and measure"},
+           {{{"partitions", "gpu"}}, "must be an object"},
+           {{{"max_concurrent", -1}}, "max_concurrent' must be >= 0"},
+           {{{"queue", "x"}}, "unknown config field 'slurm.queue'"}}) {
+    const auto r = config_from_json({{"executor", "slurm"}, {"slurm", bad}});
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find(message), std::string::npos) << r.error().message;
+  }
+  EXPECT_FALSE(config_from_json({{"executor", "cluster"}}).ok());
+}
