@@ -260,22 +260,76 @@ bool throttled(const json& r) {
   return r.contains("board") && r["board"]["throttling"].value("throttled", false);
 }
 
+// --json's target, checked before measuring (the atomic write refuses it too, but only after the
+// measurements).
+void check_json_path(const std::string& path) {
+  if (path.empty()) return;
+  const size_t slash = path.rfind('/');
+  const std::string dir =
+      slash == std::string::npos ? "." : path.substr(0, std::max<size_t>(slash, 1));
+  if (access(dir.c_str(), W_OK) != 0) fail_usage("--json: directory '" + dir + "' is not writable");
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
+    fail_usage("--json: " + path + " exists and is not a regular file");
+}
+
+// One cell measured (again while the board throttled, up to --retry-throttled), with its warnings
+// on stderr.
+Result<json> measure_cell(const BenchArgs& a, BenchTargets& targets, const BenchCell& cell) {
+  const auto& c = cell.request;
+  // A FIFO or a device as the model would block the measurement child until its timeout.
+  auto r = access(c.model_path.c_str(), R_OK) != 0
+               ? Result<json>(bad_input("cannot read '" + c.model_path + "'"))
+           : !is_regular_file(c.model_path) && !rt::is_run_dir(c.model_path)
+               ? Result<json>(bad_input("'" + c.model_path +
+                                        "' is neither a regular file nor a run directory"))
+               : targets.measure(cell.request, cell.device);
+  for (int retry = 0; r.ok() && throttled(*r) && retry < a.retry_throttled; ++retry) {
+    std::cerr << "bench: [" << describe(cell) << "] the board throttled ("
+              << (*r)["board"]["throttling"].value("detail", "") << "); measuring again\n";
+    r = targets.measure(cell.request, cell.device);
+  }
+  if (r.ok() && !(*r)["latency_ms"].value("converged", true))
+    std::cerr << "bench: [" << describe(cell) << "] the median's 95% interval is still +-"
+              << fixed(100.0 * (*r)["latency_ms"]["median_ci95_relative"].get<double>(), 2)
+              << "% after the " << fixed(c.protocol.max_seconds, 0)
+              << " s cap (a noisy machine?); the record says it did not converge\n";
+  if (r.ok() && !(*r)["validity"].value("timings_valid", true))
+    std::cerr << "bench: [" << describe(cell)
+              << "] timings not valid: " << (*r)["validity"]["reasons"][0].get<std::string>()
+              << '\n';
+  return r;
+}
+
+void print_records(const BenchArgs& a, const std::vector<json>& records,
+                   const std::vector<std::string>& names, bool any_device) {
+  if (a.output == "json") {
+    std::cout << json(records).dump(1) << '\n';
+    return;
+  }
+  if (a.output == "jsonl") {
+    for (const auto& r : records) std::cout << r.dump() << '\n';
+    return;
+  }
+  std::vector<std::string> header = {"model",       "runtime",    "threads",    "batch",
+                                     "opt",         "arena",      "median ms",  "±95%",
+                                     "p90 ms",      "cv",         "runs",       "runtime MB",
+                                     "nchwc convs", "int8 convs"};
+  if (any_device) header.insert(header.begin(), "device");
+  Table table(header);
+  for (size_t i = 0; i < records.size(); ++i) table.add(row(records[i], names[i], any_device));
+  if (a.output == "md")
+    table.print(std::cout);
+  else
+    table.print_csv(std::cout);
+}
+
 int run_bench(const BenchArgs& a) {
   const auto cells = plan(a);
   if (a.in_process && cells.size() != 1)
     fail_usage("--in-process measures one cell per process; these flags give " +
                std::to_string(cells.size()) + " (one model and one value per list)");
-  if (!a.json_path.empty()) {
-    const size_t slash = a.json_path.rfind('/');
-    const std::string dir =
-        slash == std::string::npos ? "." : a.json_path.substr(0, std::max<size_t>(slash, 1));
-    if (access(dir.c_str(), W_OK) != 0)
-      fail_usage("--json: directory '" + dir + "' is not writable");
-    // Checked before measuring (the atomic write refuses it too, but only after the measurements).
-    struct stat st {};
-    if (::lstat(a.json_path.c_str(), &st) == 0 && !S_ISREG(st.st_mode))
-      fail_usage("--json: " + a.json_path + " exists and is not a regular file");
-  }
+  check_json_path(a.json_path);
   const bool progress = a.progress || isatty(2);
   const auto names = short_names(a.models);
   BenchTargets targets(resolve_devices(a, split_list(a.devices, "--device", {}), {}), a.bundle,
@@ -290,31 +344,10 @@ int run_bench(const BenchArgs& a) {
     const BenchCell& cell = cells[i];
     const auto& c = cell.request;
     const size_t m = std::find(a.models.begin(), a.models.end(), c.model_path) - a.models.begin();
-    const std::string& name = names[m];
     if (progress)
-      std::cerr << "bench: [" << i + 1 << "/" << cells.size() << "] " << name << " ("
+      std::cerr << "bench: [" << i + 1 << "/" << cells.size() << "] " << names[m] << " ("
                 << describe(cell) << ")\n";
-    // A FIFO or a device as the model would block the measurement child until its timeout.
-    auto r = access(c.model_path.c_str(), R_OK) != 0
-                 ? Result<json>(bad_input("cannot read '" + c.model_path + "'"))
-             : !is_regular_file(c.model_path) && !rt::is_run_dir(c.model_path)
-                 ? Result<json>(bad_input("'" + c.model_path +
-                                          "' is neither a regular file nor a run directory"))
-                 : targets.measure(cell.request, cell.device);
-    for (int retry = 0; r.ok() && throttled(*r) && retry < a.retry_throttled; ++retry) {
-      std::cerr << "bench: [" << describe(cell) << "] the board throttled ("
-                << (*r)["board"]["throttling"].value("detail", "") << "); measuring again\n";
-      r = targets.measure(cell.request, cell.device);
-    }
-    if (r.ok() && !(*r)["latency_ms"].value("converged", true))
-      std::cerr << "bench: [" << describe(cell) << "] the median's 95% interval is still +-"
-                << fixed(100.0 * (*r)["latency_ms"]["median_ci95_relative"].get<double>(), 2)
-                << "% after the " << fixed(c.protocol.max_seconds, 0)
-                << " s cap (a noisy machine?); the record says it did not converge\n";
-    if (r.ok() && !(*r)["validity"].value("timings_valid", true))
-      std::cerr << "bench: [" << describe(cell)
-                << "] timings not valid: " << (*r)["validity"]["reasons"][0].get<std::string>()
-                << '\n';
+    auto r = measure_cell(a, targets, cell);
     if (!r.ok()) {
       const std::string& msg = r.error().message;
       const bool named = msg.find(c.model_path) != std::string::npos;
@@ -328,28 +361,11 @@ int run_bench(const BenchArgs& a) {
     }
     all.push_back(*r);
     records.push_back(std::move(r).value());
-    record_names.push_back(name);
+    record_names.push_back(names[m]);
   }
   if (records.empty()) return exit_code;
   if (!a.json_path.empty()) unwrap(write_file_atomic(a.json_path, all.dump(1) + "\n"));
-  if (a.output == "json") {
-    std::cout << json(records).dump(1) << '\n';
-  } else if (a.output == "jsonl") {
-    for (const auto& r : records) std::cout << r.dump() << '\n';
-  } else {
-    std::vector<std::string> header = {"model",       "runtime",    "threads",    "batch",
-                                       "opt",         "arena",      "median ms",  "±95%",
-                                       "p90 ms",      "cv",         "runs",       "runtime MB",
-                                       "nchwc convs", "int8 convs"};
-    if (any_device) header.insert(header.begin(), "device");
-    Table table(header);
-    for (size_t i = 0; i < records.size(); ++i)
-      table.add(row(records[i], record_names[i], any_device));
-    if (a.output == "md")
-      table.print(std::cout);
-    else
-      table.print_csv(std::cout);
-  }
+  print_records(a, records, record_names, any_device);
   return exit_code;
 }
 

@@ -37,13 +37,9 @@ double latency(const report::Point& p, const std::string& metric) {
                            : p.latency_median_ms;
 }
 
-int run_recommend(const RecommendArgs& a) {
-  sizing::RecommendLimits limits{
-      a.max_latency_ms, a.max_memory_mb,
-      a.min_accuracy >= 0 ? std::optional<double>(a.min_accuracy) : std::nullopt};
-  if (a.min_accuracy < 0 && a.min_accuracy != -1)
-    fail_usage("--min-accuracy is a percentage between 0 and 100");
-  unwrap(sizing::check_recommend_limits(limits));
+// The measured networks of the study directories that match the filters (timings valid only);
+// `invalid` counts those left out for their timings.
+std::vector<sizing::Candidate> gather_candidates(const RecommendArgs& a, int* invalid) {
   std::vector<json> records;
   for (const auto& d : a.dirs) {
     const study::LoadedRecords l = study::Store(d).load();
@@ -51,64 +47,64 @@ int run_recommend(const RecommendArgs& a) {
     records.insert(records.end(), l.records.begin(), l.records.end());
   }
   if (records.empty()) fail_usage("no study records in " + a.dirs.front() + "/cells");
-  const report::Metrics m = report::compute_metrics(records);
+  const report::Metrics metrics = report::compute_metrics(records);
   std::vector<sizing::Candidate> candidates;
-  std::vector<const report::Point*> points;
-  int invalid = 0;
-  for (const report::Point& p : m.points) {
+  for (const report::Point& p : metrics.points) {
     if ((!a.device.empty() && p.device != a.device) ||
         (!a.runtime.empty() && p.runtime != a.runtime) ||
         (a.threads > 0 && p.threads != a.threads) ||
         (!a.precision.empty() && p.precision != a.precision))
       continue;
     if (!p.timings_valid) {
-      ++invalid;
+      ++*invalid;
       continue;
     }
     candidates.push_back(
         {name_of(p), p.accuracy, latency(p, a.metric), p.runtime_memory_mb(), p.params});
-    points.push_back(&p);
   }
   if (candidates.empty())
     fail_usage("no measured network matches --device/--runtime/--threads/--precision in these "
                "records");
-  const sizing::Recommendation r = unwrap(sizing::recommend(candidates, limits));
-  if (a.as_json) {
-    auto verdicts = [&](const std::vector<sizing::Verdict>& vs) {
-      json out = json::array();
-      for (const auto& v : vs) {
-        const auto& c = candidates[v.candidate];
-        out.push_back({{"network", c.name},
-                       {"accuracy", c.accuracy ? json(*c.accuracy) : json()},
-                       {"latency_ms", c.latency_ms},
-                       {"memory_mb", c.memory_mb},
-                       {"params", c.params},
-                       {"pareto", v.pareto},
-                       {"binding", v.binding},
-                       {"margin", v.margin},
-                       {"breaks", v.broken}});
-      }
-      return out;
-    };
-    json front = json::array();
-    for (size_t i : r.pareto) front.push_back(candidates[i].name);
-    std::cout << json{{"metric", a.metric},
-                      {"ranked_by", r.by_accuracy ? "accuracy" : "latency"},
-                      {"fits", verdicts(r.ranked)},
-                      {"fails", verdicts(r.failing)},
-                      {"pareto_front", front},
-                      {"left_out_invalid_timings", invalid},
-                      {"nothing_fits", r.nothing_fits}}
-                     .dump(2)
-              << '\n';
-    return 0;
-  }
-  std::cout << "limits: " << a.metric << " latency <= " << a.max_latency_ms
-            << " ms, runtime memory <= " << a.max_memory_mb << " MB"
-            << (limits.min_accuracy ? ", accuracy >= " + fixed(*limits.min_accuracy, 2) + "%" : "")
-            << "; " << candidates.size() << " measured networks"
-            << (invalid ? " (" + std::to_string(invalid) + " left out: timings not valid)" : "")
-            << "\n\n";
+  return candidates;
+}
+
+void print_json(const RecommendArgs& a, const std::vector<sizing::Candidate>& candidates,
+                const sizing::Recommendation& r, int invalid) {
+  auto verdicts = [&](const std::vector<sizing::Verdict>& vs) {
+    json out = json::array();
+    for (const auto& v : vs) {
+      const auto& c = candidates[v.candidate];
+      out.push_back({{"network", c.name},
+                     {"accuracy", c.accuracy ? json(*c.accuracy) : json()},
+                     {"latency_ms", c.latency_ms},
+                     {"memory_mb", c.memory_mb},
+                     {"params", c.params},
+                     {"pareto", v.pareto},
+                     {"binding", v.binding},
+                     {"margin", v.margin},
+                     {"breaks", v.broken}});
+    }
+    return out;
+  };
+  json front = json::array();
+  for (size_t i : r.pareto) front.push_back(candidates[i].name);
+  std::cout << json{{"metric", a.metric},
+                    {"ranked_by", r.by_accuracy ? "accuracy" : "latency"},
+                    {"fits", verdicts(r.ranked)},
+                    {"fails", verdicts(r.failing)},
+                    {"pareto_front", front},
+                    {"left_out_invalid_timings", invalid},
+                    {"nothing_fits", r.nothing_fits}}
+                   .dump(2)
+            << '\n';
+}
+
+std::string accuracy_text(const sizing::Candidate& c) {
+  return c.accuracy ? fixed(*c.accuracy, 2) : "not trained";
+}
+
+void print_tables(const RecommendArgs& a, const std::vector<sizing::Candidate>& candidates,
+                  const sizing::Recommendation& r) {
   if (r.ranked.empty()) {
     std::cout << r.nothing_fits << "\n";
   } else {
@@ -119,10 +115,9 @@ int run_recommend(const RecommendArgs& a) {
     for (size_t i = 0; i < r.ranked.size(); ++i) {
       const auto& v = r.ranked[i];
       const auto& c = candidates[v.candidate];
-      t.add({std::to_string(i + 1), c.name, c.accuracy ? fixed(*c.accuracy, 2) : "not trained",
-             fixed(c.latency_ms, 3), fixed(c.memory_mb, 1),
-             with_commas(static_cast<int64_t>(c.params)), v.binding, v.margin_text,
-             v.pareto ? "yes" : ""});
+      t.add({std::to_string(i + 1), c.name, accuracy_text(c), fixed(c.latency_ms, 3),
+             fixed(c.memory_mb, 1), with_commas(static_cast<int64_t>(c.params)), v.binding,
+             v.margin_text, v.pareto ? "yes" : ""});
     }
     t.print(std::cout);
   }
@@ -133,13 +128,35 @@ int run_recommend(const RecommendArgs& a) {
       const auto& c = candidates[v.candidate];
       std::string breaks;
       for (const auto& b : v.broken) breaks += (breaks.empty() ? "" : "; ") + b;
-      t.add({c.name, c.accuracy ? fixed(*c.accuracy, 2) : "not trained", fixed(c.latency_ms, 3),
-             fixed(c.memory_mb, 1), breaks});
+      t.add({c.name, accuracy_text(c), fixed(c.latency_ms, 3), fixed(c.memory_mb, 1), breaks});
     }
     t.print(std::cout);
   }
   std::cout << "\nPareto front (accuracy up, latency and memory down), fastest first:\n";
   for (size_t i : r.pareto) std::cout << "  " << candidates[i].name << '\n';
+}
+
+int run_recommend(const RecommendArgs& a) {
+  sizing::RecommendLimits limits{
+      a.max_latency_ms, a.max_memory_mb,
+      a.min_accuracy >= 0 ? std::optional<double>(a.min_accuracy) : std::nullopt};
+  if (a.min_accuracy < 0 && a.min_accuracy != -1)
+    fail_usage("--min-accuracy is a percentage between 0 and 100");
+  unwrap(sizing::check_recommend_limits(limits));
+  int invalid = 0;
+  const std::vector<sizing::Candidate> candidates = gather_candidates(a, &invalid);
+  const sizing::Recommendation r = unwrap(sizing::recommend(candidates, limits));
+  if (a.as_json) {
+    print_json(a, candidates, r, invalid);
+    return 0;
+  }
+  std::cout << "limits: " << a.metric << " latency <= " << a.max_latency_ms
+            << " ms, runtime memory <= " << a.max_memory_mb << " MB"
+            << (limits.min_accuracy ? ", accuracy >= " + fixed(*limits.min_accuracy, 2) + "%" : "")
+            << "; " << candidates.size() << " measured networks"
+            << (invalid ? " (" + std::to_string(invalid) + " left out: timings not valid)" : "")
+            << "\n\n";
+  print_tables(a, candidates, r);
   return 0;
 }
 

@@ -227,6 +227,74 @@ nlohmann::json error_record(const MeasureRequest& r, const Error& e) {
           {"error", {{"message", e.message}, {"exit_code", e.exit_code}}}};
 }
 
+namespace {
+
+// The process's memory at each stage of one measurement (baseline: before the runtime exists).
+struct MemoryStages {
+  ProcMemory baseline, after_init, after_session, after_warmup, after_runs;
+  PeakReset reset;
+};
+
+nlohmann::json memory_json(const MemoryStages& m, const Backend& b) {
+  const int64_t peak = m.after_runs.hwm;
+  return {{"baseline", mem_json(m.baseline)},
+          {"after_runtime_init", mem_json(m.after_init)},
+          {"after_session", mem_json(m.after_session)},
+          {"after_warmup", mem_json(m.after_warmup)},
+          {"after_runs", mem_json(m.after_runs)},
+          {"peak_inference_rss", peak},
+          {"peak_scope", m.reset.ok ? "timed runs" : "whole process (VmHWM reset unavailable)"},
+          {"hwm_reset", {{"ok", m.reset.ok}, {"detail", m.reset.detail}}},
+          {"runtime_memory_bytes", peak - m.baseline.rss},
+          {"session_bytes", m.after_session.rss - m.baseline.rss},
+          {"allocator_stats", b.allocator_stats()}};
+}
+
+nlohmann::json model_json(const MeasureRequest& r, bool run_dir, const ModelInfo& info,
+                          const std::vector<int64_t>& shape, const std::string& hash) {
+  nlohmann::json m = {{"path", r.model_path},  {"format", run_dir ? "run directory" : "onnx"},
+                      {"sha256", hash},        {"input_name", info.input_name},
+                      {"input_shape", shape},  {"weight_bytes", info.weight_bytes},
+                      {"opset", info.opset}};
+  // What deploying it costs on disk: the .onnx file, or a run directory's weights file.
+  struct stat file {};
+  if (::stat(run_dir ? (r.model_path + "/weights.psw").c_str() : r.model_path.c_str(), &file) == 0)
+    m["file_bytes"] = static_cast<int64_t>(file.st_size);
+  return m;
+}
+
+nlohmann::json latency_json(const std::vector<double>& ms, const Stop& stop) {
+  nlohmann::json l = stats_json(summarize(ms));
+  l["median_ci95"] = {stop.interval.lo, stop.interval.hi};
+  l["median_ci95_relative"] = stop.interval.relative;
+  l["converged"] = stop.converged;
+  l["stopped_by"] = stop.reason;
+  return l;
+}
+
+nlohmann::json board_json(const BoardState& before, const BoardState& after,
+                          const ThrottleVerdict& throttle) {
+  return {{"before", to_json(before)},
+          {"after", to_json(after)},
+          {"throttling",
+           {{"throttled", throttle.throttled},
+            {"method", throttle.method},
+            {"detail", throttle.detail}}}};
+}
+
+// Room for every timing the run may take, touched before the peak is reset: the samples' own
+// storage must not show up as the model's memory during inference.
+std::vector<double> timing_storage(const Protocol& p, const LatencyStats& warm) {
+  const double longest = p.target_ci > 0 ? std::max(p.min_seconds, p.max_seconds) : p.min_seconds;
+  const double expect = warm.mean > 0 ? longest * 1000.0 / warm.mean : 0.0;
+  std::vector<double> ms(
+      std::max<size_t>(p.min_runs, static_cast<size_t>(std::min(expect * 1.2, 5e6))));
+  ms.clear();
+  return ms;
+}
+
+}  // namespace
+
 Result<nlohmann::json> measure(const MeasureRequest& request) {
   // Threads 0 = every core this process may use, resolved where it runs (on a device: its cores).
   MeasureRequest r = request;
@@ -262,15 +330,7 @@ Result<nlohmann::json> measure(const MeasureRequest& request) {
     return s.error();
   auto after_warmup = read_proc_memory();
   const LatencyStats ws = summarize(warm);
-  // Room for every timing the run may take, touched before the peak is reset: the samples' own
-  // storage must not show up as the model's memory during inference.
-  const double longest = r.protocol.target_ci > 0
-                             ? std::max(r.protocol.min_seconds, r.protocol.max_seconds)
-                             : r.protocol.min_seconds;
-  const double expect = ws.mean > 0 ? longest * 1000.0 / ws.mean : 0.0;
-  std::vector<double> ms(
-      std::max<size_t>(r.protocol.min_runs, static_cast<size_t>(std::min(expect * 1.2, 5e6))));
-  ms.clear();
+  std::vector<double> ms = timing_storage(r.protocol, ws);
   const PeakReset reset = reset_peak_rss();
   auto stop = timed_runs(b, r.protocol, &ms);
   if (!stop.ok()) return stop.error();
@@ -282,48 +342,21 @@ Result<nlohmann::json> measure(const MeasureRequest& request) {
   nlohmann::json rec;
   rec["schema"] = kRecordSchema;
   rec["request"] = request_to_json(r);
-  rec["model"] = {{"path", r.model_path},  {"format", run_dir ? "run directory" : "onnx"},
-                  {"sha256", *hash},       {"input_name", info->input_name},
-                  {"input_shape", *shape}, {"weight_bytes", info->weight_bytes},
-                  {"opset", info->opset}};
-  // What deploying it costs on disk: the .onnx file, or a run directory's weights file.
-  struct stat file {};
-  if (::stat(run_dir ? (r.model_path + "/weights.psw").c_str() : r.model_path.c_str(), &file) == 0)
-    rec["model"]["file_bytes"] = static_cast<int64_t>(file.st_size);
+  rec["model"] = model_json(r, run_dir, *info, *shape, *hash);
   rec["runtime"] = {{"name", b.name()}, {"version", b.version()}, {"options", b.options()}};
-  rec["protocol"] = request_to_json(r)["protocol"];
+  rec["protocol"] = rec["request"]["protocol"];
   rec["warmup"] = {{"runs", ws.runs}, {"ms", ws.total}};
-  rec["latency_ms"] = stats_json(summarize(ms));
-  rec["latency_ms"]["median_ci95"] = {stop->interval.lo, stop->interval.hi};
-  rec["latency_ms"]["median_ci95_relative"] = stop->interval.relative;
-  rec["latency_ms"]["converged"] = stop->converged;
-  rec["latency_ms"]["stopped_by"] = stop->reason;
+  rec["latency_ms"] = latency_json(ms, *stop);
   rec["timings_ms"] = ms;
-  const int64_t peak = after_runs->hwm;
-  rec["memory"] = {
-      {"baseline", mem_json(*baseline)},
-      {"after_runtime_init", mem_json(*after_init)},
-      {"after_session", mem_json(*after_session)},
-      {"after_warmup", mem_json(*after_warmup)},
-      {"after_runs", mem_json(*after_runs)},
-      {"peak_inference_rss", peak},
-      {"peak_scope", reset.ok ? "timed runs" : "whole process (VmHWM reset unavailable)"},
-      {"hwm_reset", {{"ok", reset.ok}, {"detail", reset.detail}}},
-      {"runtime_memory_bytes", peak - baseline->rss},
-      {"session_bytes", after_session->rss - baseline->rss},
-      {"allocator_stats", b.allocator_stats()}};
+  rec["memory"] = memory_json(
+      {*baseline, *after_init, *after_session, *after_warmup, *after_runs, reset}, b);
   rec["output"] = {{"shape", b.output_shape()}};
   // The outputs themselves for small heads (a classifier's logits), so records from two machines
   // (an x86 host and an ARM device) can be compared for agreement, not only for speed.
   if (const auto out = b.output(); out.size() <= kMaxRecordedOutputs) rec["output"]["values"] = out;
   rec["environment"] = environment();
   const ThrottleVerdict throttle = judge_throttling(board_before, board_after);
-  rec["board"] = {{"before", to_json(board_before)},
-                  {"after", to_json(board_after)},
-                  {"throttling",
-                   {{"throttled", throttle.throttled},
-                    {"method", throttle.method},
-                    {"detail", throttle.detail}}}};
+  rec["board"] = board_json(board_before, board_after, throttle);
   rec["validity"] = timing_validity(rec["environment"], throttle);
   if (r.backend.runtime == "ort" && r.protocol.layout) rec["layout"] = layout_probe(r, *shape);
   return rec;

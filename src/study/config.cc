@@ -187,6 +187,96 @@ nlohmann::json slurm_to_json(const SlurmSettings& s) {
           {"poll_seconds", s.poll_seconds}};
 }
 
+namespace {
+
+Status train_settings(const nlohmann::json& j, TrainSettings& t) {
+  if (!j.contains("train")) return {};
+  const auto& x = j["train"];
+  if (!x.is_object()) return bad_input("config field 'train' must be an object");
+  for (Status s : {take(x, "enabled", t.enabled), take(x, "epochs", t.epochs),
+                   take(x, "subset", t.subset), take(x, "batch_size", t.batch_size),
+                   take(x, "lr", t.lr), take(x, "momentum", t.momentum),
+                   take(x, "schedule", t.schedule), take(x, "test_subset", t.test_subset),
+                   take(x, "data_dir", t.data_dir)})
+    if (!s.ok()) return s;
+  return {};
+}
+
+Status search_settings(const nlohmann::json& j, SearchSettings& z) {
+  if (!j.contains("search")) return {};
+  const auto& t = j["search"];
+  if (!t.is_object()) return bad_input("config field 'search' must be an object");
+  for (Status s : {take(t, "enabled", z.enabled), take(t, "subset", z.subset),
+                   take(t, "batch_size", z.batch_size), take(t, "warmup", z.warmup),
+                   take(t, "prune_fraction", z.prune_fraction), take(t, "frequency", z.frequency),
+                   take(t, "iterations", z.iterations)})
+    if (!s.ok()) return s;
+  if (z.subset < 0 || z.batch_size < 2 || !(z.warmup >= 0) || !(z.prune_fraction >= 0) ||
+      z.prune_fraction >= 1 || z.frequency < 1 || z.iterations < 1)
+    return bad_input(
+        "config 'search' needs subset >= 0, batch_size >= 2, warmup >= 0, "
+        "0 <= prune_fraction < 1, frequency >= 1, iterations >= 1");
+  return {};
+}
+
+Status executor_settings(const nlohmann::json& j, StudyConfig& c) {
+  if (Status s = take(j, "executor", c.executor); !s.ok()) return s;
+  if (c.executor != "local" && c.executor != "slurm")
+    return bad_input("config 'executor' must be \"local\" or \"slurm\", got '" + c.executor + "'");
+  if (j.contains("slurm")) return slurm_from_json(j["slurm"], c.slurm);
+  return {};
+}
+
+Status explain_settings(const nlohmann::json& j, ExplainSettings& e) {
+  if (!j.contains("explain")) return {};
+  const auto& x = j["explain"];
+  if (!x.is_object()) return bad_input("config field 'explain' must be an object");
+  for (Status s : {take(x, "enabled", e.enabled), take(x, "runs", e.runs)})
+    if (!s.ok()) return s;
+  if (e.runs < 3 || e.runs > 10000)
+    return bad_input("config 'explain' needs runs between 3 and 10000");
+  return {};
+}
+
+Status bench_settings(const nlohmann::json& j, BenchSettings& b) {
+  if (!j.contains("bench")) return {};
+  const auto& x = j["bench"];
+  if (!x.is_object()) return bad_input("config field 'bench' must be an object");
+  for (Status s : {take(x, "warmup_runs", b.warmup_runs), take(x, "min_runs", b.min_runs),
+                   take(x, "min_seconds", b.min_seconds), take(x, "batch", b.batch),
+                   take(x, "warmup_ms", b.warmup_ms), take(x, "target_ci", b.target_ci),
+                   take(x, "max_seconds", b.max_seconds)})
+    if (!s.ok()) return s;
+  return {};
+}
+
+// The checks that span fields, once everything is read.
+Status check_whole(const StudyConfig& c) {
+  for (const auto* list :
+       {&c.models, &c.methods, &c.budgets, &c.runtimes, &c.opt_levels, &c.devices})
+    if (list->empty())
+      return bad_input(
+          "config has an empty list (models, methods, budgets, runtimes, opt_levels or "
+          "devices)");
+  if (!c.train.enabled &&
+      std::find(c.runtimes.begin(), c.runtimes.end(), "torch") != c.runtimes.end())
+    return bad_input(
+        "runtime 'torch' measures trained run directories: it needs 'train': {'enabled': true}");
+  if (c.aligns.empty() ||
+      std::any_of(c.aligns.begin(), c.aligns.end(), [](int k) { return k < 1 || k > 64; }))
+    return bad_input("config 'aligns' needs width multiples between 1 (none) and 64");
+  if (c.threads.empty() || c.seeds.empty())
+    return bad_input("config has an empty threads or seeds list");
+  if (c.train.epochs < 1 || c.train.batch_size < 1 || c.train.subset < 0 || c.train.test_subset < 0)
+    return bad_input(
+        "config 'train' needs epochs >= 1, batch_size >= 1, subset >= 0, test_subset >= 0");
+  if (Status s = runtime::check_protocol(c.bench); !s.ok())
+    return bad_input("config 'bench': " + s.error().message);
+  return {};
+}
+
+}  // namespace
+
 Result<StudyConfig> config_from_json(const nlohmann::json& j) {
   if (!j.is_object()) return bad_input("study config must be a JSON object");
   StudyConfig c;
@@ -212,77 +302,10 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
         take(j, "count", c.count), take(j, "aligns", c.aligns), take(j, "devices", c.devices),
         take(j, "devices_file", c.devices_file), take(j, "precisions", c.precisions)})
     if (!s.ok()) return s.error();
-  if (Status s = quantize_settings(j, c); !s.ok()) return s.error();
-  if (j.contains("train")) {
-    const auto& t = j["train"];
-    if (!t.is_object()) return bad_input("config field 'train' must be an object");
-    for (Status s :
-         {take(t, "enabled", c.train.enabled), take(t, "epochs", c.train.epochs),
-          take(t, "subset", c.train.subset), take(t, "batch_size", c.train.batch_size),
-          take(t, "lr", c.train.lr), take(t, "momentum", c.train.momentum),
-          take(t, "schedule", c.train.schedule), take(t, "test_subset", c.train.test_subset),
-          take(t, "data_dir", c.train.data_dir)})
-      if (!s.ok()) return s.error();
-  }
-  if (j.contains("search")) {
-    const auto& t = j["search"];
-    if (!t.is_object()) return bad_input("config field 'search' must be an object");
-    SearchSettings& z = c.search;
-    for (Status s : {take(t, "enabled", z.enabled), take(t, "subset", z.subset),
-                     take(t, "batch_size", z.batch_size), take(t, "warmup", z.warmup),
-                     take(t, "prune_fraction", z.prune_fraction), take(t, "frequency", z.frequency),
-                     take(t, "iterations", z.iterations)})
-      if (!s.ok()) return s.error();
-    if (z.subset < 0 || z.batch_size < 2 || !(z.warmup >= 0) || !(z.prune_fraction >= 0) ||
-        z.prune_fraction >= 1 || z.frequency < 1 || z.iterations < 1)
-      return bad_input(
-          "config 'search' needs subset >= 0, batch_size >= 2, warmup >= 0, "
-          "0 <= prune_fraction < 1, frequency >= 1, iterations >= 1");
-  }
-  if (Status s = take(j, "executor", c.executor); !s.ok()) return s.error();
-  if (c.executor != "local" && c.executor != "slurm")
-    return bad_input("config 'executor' must be \"local\" or \"slurm\", got '" + c.executor + "'");
-  if (j.contains("slurm")) {
-    if (Status s = slurm_from_json(j["slurm"], c.slurm); !s.ok()) return s.error();
-  }
-  if (j.contains("explain")) {
-    const auto& x = j["explain"];
-    if (!x.is_object()) return bad_input("config field 'explain' must be an object");
-    for (Status s : {take(x, "enabled", c.explain.enabled), take(x, "runs", c.explain.runs)})
-      if (!s.ok()) return s.error();
-    if (c.explain.runs < 3 || c.explain.runs > 10000)
-      return bad_input("config 'explain' needs runs between 3 and 10000");
-  }
-  if (j.contains("bench")) {
-    const auto& b = j["bench"];
-    if (!b.is_object()) return bad_input("config field 'bench' must be an object");
-    for (Status s :
-         {take(b, "warmup_runs", c.bench.warmup_runs), take(b, "min_runs", c.bench.min_runs),
-          take(b, "min_seconds", c.bench.min_seconds), take(b, "batch", c.bench.batch),
-          take(b, "warmup_ms", c.bench.warmup_ms), take(b, "target_ci", c.bench.target_ci),
-          take(b, "max_seconds", c.bench.max_seconds)})
-      if (!s.ok()) return s.error();
-  }
-  for (const auto* list :
-       {&c.models, &c.methods, &c.budgets, &c.runtimes, &c.opt_levels, &c.devices})
-    if (list->empty())
-      return bad_input(
-          "config has an empty list (models, methods, budgets, runtimes, opt_levels or "
-          "devices)");
-  if (!c.train.enabled &&
-      std::find(c.runtimes.begin(), c.runtimes.end(), "torch") != c.runtimes.end())
-    return bad_input(
-        "runtime 'torch' measures trained run directories: it needs 'train': {'enabled': true}");
-  if (c.aligns.empty() ||
-      std::any_of(c.aligns.begin(), c.aligns.end(), [](int k) { return k < 1 || k > 64; }))
-    return bad_input("config 'aligns' needs width multiples between 1 (none) and 64");
-  if (c.threads.empty() || c.seeds.empty())
-    return bad_input("config has an empty threads or seeds list");
-  if (c.train.epochs < 1 || c.train.batch_size < 1 || c.train.subset < 0 || c.train.test_subset < 0)
-    return bad_input(
-        "config 'train' needs epochs >= 1, batch_size >= 1, subset >= 0, test_subset >= 0");
-  if (Status s = runtime::check_protocol(c.bench); !s.ok())
-    return bad_input("config 'bench': " + s.error().message);
+  for (Status s : {quantize_settings(j, c), train_settings(j, c.train),
+                   search_settings(j, c.search), executor_settings(j, c),
+                   explain_settings(j, c.explain), bench_settings(j, c.bench), check_whole(c)})
+    if (!s.ok()) return s.error();
   return c;
 }
 
