@@ -2,7 +2,8 @@
 # bench/device_overhead.sh — issue 13's ratio: is a latency measured through a device the same as
 # one measured here? The device is this machine: a real OpenSSH server on a free loopback port
 # (key-only login, its own host key), running the x86-64 device bundle (scripts/build-bundle.sh
-# x86_64). The same protocol (bench's defaults: at least 30 runs and 5 s) runs locally and through
+# x86_64). The same protocol (bench's defaults: at least 30 runs and 1 s, then until the median's
+# 95% interval is within +-1%) runs locally and through
 # the device, interleaved (local, device, local, device, ...) so load changes hit both alike; the
 # table gives each pair's medians, device ÷ local per pair, and the median of those ratios.
 #
