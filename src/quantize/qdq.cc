@@ -184,13 +184,15 @@ Status check_float_model(const onnx::ModelProto& m, const GraphIndex& idx,
 class Rewrite {
  public:
   Rewrite(onnx::GraphProto* g, const Plan& plan, const QdqOptions& opt)
-      : g_(g), plan_(plan), opt_(opt), idx_(*g) {}
+      : g_(g), plan_(plan), opt_(opt), idx_(*g), prefix_(unused_prefix(*g)) {}
 
   Status run(const std::map<std::string, Range>& ranges, QdqSummary* summary) {
     if (Status s = compute_params(ranges, summary); !s.ok()) return s;
     for (const Anchor& a : plan_.anchors) {
       // Names of the node's weight tensors come from its output as the float model had it.
-      const std::string base = g_->node(a.node).output(0);
+      // Short generated names (k0, k1, ...) for the weight tensors: on a network of many narrow
+      // layers (MobileNetV2's depthwise convolutions) long names are a visible part of the file.
+      const std::string base = prefix_ + "k" + std::to_string(weights_++);
       if (a.absorbed >= 0) {
         g_->mutable_node(a.node)->set_output(0, g_->node(a.absorbed).output(0));
         removed_.insert(a.absorbed);
@@ -219,13 +221,14 @@ class Rewrite {
       auto q = activation_qparams(range, opt_.activations, t.name);
       if (!q.ok()) return q.error();
       params_[t.name] = *q;
-      param_names_[t.name] = {t.name + "_s", t.name + "_z"};
-      detail::set_floats(g_->add_initializer(), t.name + "_s", {}, {q->scale});
+      const std::string id = short_name(t.name);
+      param_names_[t.name] = {id + "s", id + "z"};
+      detail::set_floats(g_->add_initializer(), id + "s", {}, {q->scale});
       if (opt_.activations == Activations::U8)
-        detail::set_uint8s(g_->add_initializer(), t.name + "_z", {},
+        detail::set_uint8s(g_->add_initializer(), id + "z", {},
                            {static_cast<uint8_t>(q->zero_point)});
       else
-        detail::set_int8s(g_->add_initializer(), t.name + "_z", {},
+        detail::set_int8s(g_->add_initializer(), id + "z", {},
                           {static_cast<int8_t>(q->zero_point)});
       summary->tensors.push_back({{"name", t.name},
                                   {"min", range.min},
@@ -240,7 +243,7 @@ class Rewrite {
                           const std::string& zero, const std::string& out, int axis) {
     onnx::NodeProto n;
     n.set_op_type("DequantizeLinear");
-    n.set_name(name);
+    (void)name;  // the nodes the rewrite adds stay unnamed (names are optional): smaller files
     n.add_input(q);
     n.add_input(scale);
     if (!zero.empty()) n.add_input(zero);  // absent: 0, ONNX's default
@@ -278,11 +281,11 @@ class Rewrite {
     }
     const ChannelQuantized q = quantize_per_channel(*w, dims, axis, opt_.reduce_range);
     auto& pre = pre_[a.node];
-    detail::set_int8s(g_->add_initializer(), base + "_wq", dims, q.values);
-    detail::set_floats(g_->add_initializer(), base + "_ws", {int64_t(channels)},
+    detail::set_int8s(g_->add_initializer(), base + "q", dims, q.values);
+    detail::set_floats(g_->add_initializer(), base + "s", {int64_t(channels)},
                        q.scales);
-    pre.push_back(dq_node(base + "_wDQ", base + "_wq", base + "_ws", "", base + "_w", axis));
-    n->set_input(1, base + "_w");
+    pre.push_back(dq_node(base + "D", base + "q", base + "s", "", base + "w", axis));
+    n->set_input(1, base + "w");
     if (bias.empty()) return {};
     // Bias in int32 with scale = input scale x weight scale: what QLinearConv and QGemm add.
     const float x_scale = params_.at(n->input(0)).scale;
@@ -294,19 +297,19 @@ class Rewrite {
       const double v = b_scale[c] > 0 ? std::nearbyint(bias[c] / double(b_scale[c])) : 0.0;
       b_q[c] = static_cast<int32_t>(std::clamp(v, -limit, limit));
     }
-    detail::set_int32s(g_->add_initializer(), base + "_bq", {int64_t(channels)}, b_q);
-    detail::set_floats(g_->add_initializer(), base + "_bs", {int64_t(channels)}, b_scale);
-    pre.push_back(dq_node(base + "_bDQ", base + "_bq", base + "_bs", "", base + "_b", 0));
+    detail::set_int32s(g_->add_initializer(), base + "bq", {int64_t(channels)}, b_q);
+    detail::set_floats(g_->add_initializer(), base + "bs", {int64_t(channels)}, b_scale);
+    pre.push_back(dq_node(base + "bD", base + "bq", base + "bs", "", base + "b", 0));
     if (n->input_size() > 2)
-      n->set_input(2, base + "_b");
+      n->set_input(2, base + "b");
     else
-      n->add_input(base + "_b");
+      n->add_input(base + "b");
     return {};
   }
 
-  // A pair per planned tensor: the producer writes "<t>_f", Q makes "<t>_q", DQ writes
-  // "<t>" back, so readers and graph outputs keep their names. The graph input cannot be renamed:
-  // its readers are pointed at "<t>_dq" instead.
+  // A pair per planned tensor t, with generated names (short_name(t) = s): the producer writes
+  // "<s>f", Q makes "<s>q", DQ writes "<t>" back, so readers and graph outputs keep their names.
+  // The graph input cannot be renamed: its readers are pointed at "<s>d" instead.
   void place_pairs() {
     std::map<std::string, int> producer;
     for (int i = 0; i < g_->node_size(); ++i)
@@ -319,23 +322,23 @@ class Rewrite {
       if (auto p = producer.find(t.name); p != producer.end()) {
         onnx::NodeProto* n = g_->mutable_node(p->second);
         for (int o = 0; o < n->output_size(); ++o)
-          if (n->output(o) == t.name) n->set_output(o, t.name + "_f");
-        from = t.name + "_f";
+          if (n->output(o) == t.name) n->set_output(o, short_name(t.name) + "f");
+        from = short_name(t.name) + "f";
         where = &post_[p->second];
       } else {
-        to = t.name + "_dq";
+        to = short_name(t.name) + "d";
         for (auto& n : *g_->mutable_node())
           for (int s = 0; s < n.input_size(); ++s)
             if (n.input(s) == t.name) n.set_input(s, to);
       }
       onnx::NodeProto q;
       q.set_op_type("QuantizeLinear");
-      q.set_name(t.name + "_Q");
+
       for (const std::string& in : {from, scale, zero}) q.add_input(in);
-      q.add_output(t.name + "_q");
+      q.add_output(short_name(t.name) + "q");
       where->push_back(q);
       where->push_back(
-          dq_node(t.name + "_DQ", t.name + "_q", scale, zero, to, -1));
+          dq_node("", short_name(t.name) + "q", scale, zero, to, -1));
     }
   }
 
@@ -357,6 +360,32 @@ class Rewrite {
   const GraphIndex idx_;
   std::map<std::string, QParams> params_;
   std::map<std::string, std::pair<std::string, std::string>> param_names_;  // scale, zero point
+  // Generated names: a0, a1, ... per quantized activation tensor, k0, k1, ... per weighted node.
+  std::map<std::string, std::string> short_names_;
+  int weights_ = 0;
+  std::string prefix_;
+  const std::string& short_name(const std::string& tensor) {
+    auto it = short_names_.find(tensor);
+    if (it == short_names_.end())
+      it = short_names_.emplace(tensor, prefix_ + "a" + std::to_string(short_names_.size())).first;
+    return it->second;
+  }
+  // "_" (or "__", ...): a prefix no name in the float graph starts with, so generated names
+  // cannot collide with the model's own.
+  static std::string unused_prefix(const onnx::GraphProto& g) {
+    std::vector<const std::string*> names;
+    for (const auto& n : g.node()) {
+      for (const auto& x : n.input()) names.push_back(&x);
+      for (const auto& x : n.output()) names.push_back(&x);
+    }
+    for (const auto& t : g.initializer()) names.push_back(&t.name());
+    for (const auto& v : g.input()) names.push_back(&v.name());
+    std::string prefix = "_";
+    while (std::any_of(names.begin(), names.end(),
+                       [&](const std::string* x) { return x->rfind(prefix, 0) == 0; }))
+      prefix += "_";
+    return prefix;
+  }
   std::set<int> removed_;
   std::vector<onnx::NodeProto> front_;
   std::map<int, std::vector<onnx::NodeProto>> pre_, post_;

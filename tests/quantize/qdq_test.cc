@@ -234,13 +234,20 @@ TEST(Qdq, ReduceRangeKeepsWeightsWithinSevenBits) {
 }
 
 TEST(Qdq, Int8FileIsUnderThreeTenthsOfTheFloatFile) {
-  // VGG-11 at width:0.25 (0.6 M parameters): the weights dominate the file.
-  const arch::Network net = small({arch::Family::VGG11, 0.25});
-  const std::string fp32 = onnx_export::export_onnx(net, arch::random_weights(net, 3))->bytes;
-  auto q = quantize_with_ort(fp32, {}, noise_batches(1, 8));
-  ASSERT_TRUE(q.ok());
-  EXPECT_LE(static_cast<double>(q->bytes.size()), 0.3 * static_cast<double>(fp32.size()))
-      << q->bytes.size() << " vs " << fp32.size();
+  // VGG-11 at width:0.25 (0.6 M parameters): the weights dominate the file. MobileNetV2 at
+  // width:0.5 (about params:0.25, the study's smallest budget): many narrow depthwise layers, whose
+  // per-channel scales and int32 biases sit next to nine int8 weights a channel — there the names
+  // the rewrite adds must stay short. (Far narrower networks, where that metadata dominates, go
+  // above 0.3.)
+  for (const auto& [family, width] :
+       {std::pair{arch::Family::VGG11, 0.25}, std::pair{arch::Family::MobileNetV2, 0.5}}) {
+    const arch::Network net = small({family, width});
+    const std::string fp32 = onnx_export::export_onnx(net, arch::random_weights(net, 3))->bytes;
+    auto q = quantize_with_ort(fp32, {}, noise_batches(1, 8));
+    ASSERT_TRUE(q.ok());
+    EXPECT_LE(static_cast<double>(q->bytes.size()), 0.3 * static_cast<double>(fp32.size()))
+        << arch::family_name(family) << ": " << q->bytes.size() << " vs " << fp32.size();
+  }
 }
 
 // A hand-built model: input [N, C(, H, W)] -> ops -> "logits".
