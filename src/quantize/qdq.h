@@ -22,11 +22,13 @@
 //   * Gemm outputs stay float (the logits: ONNX Runtime's QGemm writes float directly).
 //   With conv_outputs = false (the placement to compare against), no activation is absorbed and a
 //   tensor gets a pair only where a Conv, Gemm, Add or GlobalAveragePool reads it.
-// - Names: a tensor t with a pair is written "t_f" by its producer, quantized to "t_q" (scale
-//   "t_s", zero point "t_z") and dequantized back to "t", so readers keep their names; a node's
-//   weight and bias (named after its float output o) are "o_wq"/"o_ws" and "o_bq"/"o_bs", read
-//   through DequantizeLinear as "o_w" and "o_b". Short names: with hundreds of pairs they are a
-//   visible part of a small model's file.
+// - Names: a tensor t with a pair gets a generated name s = P + "a" + n (P: a prefix of
+//   underscores no name of the float graph starts with); its producer writes "<s>f", which is
+//   quantized to "<s>q" (scale "<s>s", zero point "<s>z") and dequantized back to "t", so readers
+//   keep their names. The k-th weighted node's weight and bias are "<P>k<k>q"/"...s" and
+//   "...bq"/"...bs", read through DequantizeLinear as "...w" and "...b". The Q/DQ nodes added are
+//   unnamed. Short names: on depthwise-heavy networks (hundreds of pairs) long ones put the file
+//   over 0.3x the FP32 one.
 // - Weights: per output channel, symmetric int8 (zero point 0, left out: ONNX's default), scale =
 //   max|w| / 127, or / 64 with reduce_range (7-bit weights: ONNX Runtime's U8S8 kernels on x86-64
 //   CPUs without VNNI add pairs of u8 x s8 products in 16 bits, which 255 * 127 * 2 overflows and
