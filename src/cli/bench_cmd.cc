@@ -311,10 +311,9 @@ void print_records(const BenchArgs& a, const std::vector<json>& records,
     for (const auto& r : records) std::cout << r.dump() << '\n';
     return;
   }
-  std::vector<std::string> header = {"model",       "runtime",    "threads",    "batch",
-                                     "opt",         "arena",      "median ms",  "±95%",
-                                     "p90 ms",      "cv",         "runs",       "runtime MB",
-                                     "nchwc convs", "int8 convs"};
+  std::vector<std::string> header = {"model", "runtime",    "threads",     "batch",     "opt",
+                                     "arena", "median ms",  "±95%",        "p90 ms",    "cv",
+                                     "runs",  "runtime MB", "nchwc convs", "int8 convs"};
   if (any_device) header.insert(header.begin(), "device");
   Table table(header);
   for (size_t i = 0; i < records.size(); ++i) table.add(row(records[i], names[i], any_device));

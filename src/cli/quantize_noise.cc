@@ -16,9 +16,9 @@ std::vector<runtime::FloatBatch> noise_batches(const std::vector<int64_t>& input
   std::vector<runtime::FloatBatch> batches;
   for (int64_t first = 0; first < images; first += per) {
     const int64_t n = std::min<int64_t>(per, images - first);
-    batches.push_back({std::vector<float>(noise.begin() + first * sample,
-                                          noise.begin() + (first + n) * sample),
-                       {n, input[1], input[2], input[3]}});
+    batches.push_back(
+        {std::vector<float>(noise.begin() + first * sample, noise.begin() + (first + n) * sample),
+         {n, input[1], input[2], input[3]}});
   }
   return batches;
 }
@@ -31,10 +31,9 @@ std::string quantize_on_noise(const std::string& float_bytes, uint64_t seed, int
   const int64_t per = input[0] > 0 ? input[0] : 32;
   const auto batches = noise_batches(input, kImages, per, seed);
   q::QuantizeOptions o;
-  o.qdq.reduce_range =
-      q::decide_reduce_range(q::ReduceRange::Auto, q::detect_cpu()).reduce;
-  o.provenance = {{"calibration_data",
-                   {{"source", "random"}, {"images", kImages}, {"seed", seed}}}};
+  o.qdq.reduce_range = q::decide_reduce_range(q::ReduceRange::Auto, q::detect_cpu()).reduce;
+  o.provenance = {
+      {"calibration_data", {{"source", "random"}, {"images", kImages}, {"seed", seed}}}};
   auto out = unwrap(q::quantize_model(
       model, o,
       [&](const std::string& m, const std::vector<std::string>& outputs, const q::TensorSink& s) {

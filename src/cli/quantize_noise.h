@@ -1,5 +1,5 @@
-// cli/quantize_noise: a float ONNX model quantized into QDQ int8 on seeded noise — the INT8 model of
-// a deployment-only network (`size --precision int8`, `quantize --random-calibration`).
+// cli/quantize_noise: a float ONNX model quantized into QDQ int8 on seeded noise — the INT8 model
+// of a deployment-only network (`size --precision int8`, `quantize --random-calibration`).
 //
 // Why noise is enough there: int8 kernels take the same time and memory whatever the scales, so
 // latency and memory do not depend on the calibration data (accuracy does: calibrate on images).

@@ -63,8 +63,9 @@ std::vector<sizing::Candidate> gather_candidates(const RecommendArgs& a, int* in
         {name_of(p), p.accuracy, latency(p, a.metric), p.runtime_memory_mb(), p.params});
   }
   if (candidates.empty())
-    fail_usage("no measured network matches --device/--runtime/--threads/--precision in these "
-               "records");
+    fail_usage(
+        "no measured network matches --device/--runtime/--threads/--precision in these "
+        "records");
   return candidates;
 }
 

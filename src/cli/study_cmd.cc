@@ -62,7 +62,8 @@ int run_study_cmd(const StudyArgs& a) {
   if (!a.devices_file.empty()) config.devices_file = a.devices_file;
   if (!a.executor.empty()) config.executor = a.executor;
   if (a.detach && config.executor != "slurm")
-    fail_usage("--detach needs the slurm executor (--executor slurm or \"executor\" in the config)");
+    fail_usage(
+        "--detach needs the slurm executor (--executor slurm or \"executor\" in the config)");
   // The whole config is checked before the study directory is created: a bad cell found only when
   // it runs would leave a study behind that the corrected config cannot continue.
   unwrap(study::validate_config(config, runtime::known_runtimes()));

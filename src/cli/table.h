@@ -24,7 +24,7 @@ class Table {
   std::vector<std::vector<std::string>> rows_;
 };
 
-std::string with_commas(int64_t n);         // 1234567 -> "1,234,567"
-std::string megabytes(int64_t bytes);       // MB (10^6 bytes), 3 decimals
+std::string with_commas(int64_t n);    // 1234567 -> "1,234,567"
+std::string megabytes(int64_t bytes);  // MB (10^6 bytes), 3 decimals
 
 }  // namespace paramscale::cli

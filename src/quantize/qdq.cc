@@ -282,8 +282,7 @@ class Rewrite {
     const ChannelQuantized q = quantize_per_channel(*w, dims, axis, opt_.reduce_range);
     auto& pre = pre_[a.node];
     detail::set_int8s(g_->add_initializer(), base + "q", dims, q.values);
-    detail::set_floats(g_->add_initializer(), base + "s", {int64_t(channels)},
-                       q.scales);
+    detail::set_floats(g_->add_initializer(), base + "s", {int64_t(channels)}, q.scales);
     pre.push_back(dq_node(base + "D", base + "q", base + "s", "", base + "w", axis));
     n->set_input(1, base + "w");
     if (bias.empty()) return {};
@@ -337,8 +336,7 @@ class Rewrite {
       for (const std::string& in : {from, scale, zero}) q.add_input(in);
       q.add_output(short_name(t.name) + "q");
       where->push_back(q);
-      where->push_back(
-          dq_node("", short_name(t.name) + "q", scale, zero, to, -1));
+      where->push_back(dq_node("", short_name(t.name) + "q", scale, zero, to, -1));
     }
   }
 

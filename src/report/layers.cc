@@ -91,12 +91,13 @@ void layer_sections(Document& doc, const Metrics& m, const std::string& out_dir,
     if (!any) doc.heading("Why, measured layer by layer");
     any = true;
     const explain::Comparison cmp = explain::compare(*u, *n);
-    std::string why =
-        c.model + " at " + c.budget + " (" + c.runtime + ", " + std::to_string(c.threads) +
-        " thread(s)" + (c.device == "local" ? "" : ", on " + c.device) +
-        "): NeuralScale's layers take " + fixed(std::abs(cmp.gap_us) / 1000, 3) + " ms " +
-        (cmp.gap_us >= 0 ? "more" : "less") + " than uniform's (" + fixed(n->node_sum_us / 1000, 3) +
-        " vs " + fixed(u->node_sum_us / 1000, 3) + " ms, profiled). ";
+    std::string why = c.model + " at " + c.budget + " (" + c.runtime + ", " +
+                      std::to_string(c.threads) + " thread(s)" +
+                      (c.device == "local" ? "" : ", on " + c.device) +
+                      "): NeuralScale's layers take " + fixed(std::abs(cmp.gap_us) / 1000, 3) +
+                      " ms " + (cmp.gap_us >= 0 ? "more" : "less") + " than uniform's (" +
+                      fixed(n->node_sum_us / 1000, 3) + " vs " + fixed(u->node_sum_us / 1000, 3) +
+                      " ms, profiled). ";
     why += std::to_string(cmp.accounting.size()) + " layer(s) account for " +
            fixed(100 * cmp.accounted_fraction, 0) + "% of it: ";
     for (size_t i = 0; i < cmp.accounting.size(); ++i)

@@ -42,7 +42,7 @@ struct Point {
   std::optional<double> file_bytes;         // the deployed model file
   std::optional<double> deployed_accuracy;  // top-1 %, through ONNX Runtime (paramscale eval)
   std::optional<int> int8_convs, convs;     // from the optimised graph (bench's layout probe)
-  nlohmann::json explain;  // the record's measured per-layer explanation, or null
+  nlohmann::json explain;                   // the record's measured per-layer explanation, or null
 
   double runtime_memory_mb() const { return runtime_memory_bytes / 1e6; }
   double memory_per_param() const { return runtime_memory_bytes / params; }

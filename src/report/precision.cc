@@ -38,13 +38,13 @@ void family_table(Document& doc, const Metrics& m, const std::string& model) {
         c.int8.int8_convs && c.int8.convs
             ? std::to_string(*c.int8.int8_convs) + "/" + std::to_string(*c.int8.convs)
             : "-";
-    rows.push_back({c.budget, c.method, setting(c),
-                    pair(mb(c.fp32.file_bytes), mb(c.int8.file_bytes), 2),
-                    fixed(c.fp32.runtime_memory_mb(), 1) + " / " + fixed(c.int8.runtime_memory_mb(), 1),
-                    fixed(c.fp32.latency_median_ms, 3) + " / " + fixed(c.int8.latency_median_ms, 3),
-                    pair(c.fp32.deployed_accuracy, c.int8.deployed_accuracy, 2),
-                    opt(c.file_ratio(), 3), fixed(c.memory_ratio(), 3), fixed(c.latency_ratio(), 3),
-                    c.accuracy_delta() ? fixed(*c.accuracy_delta(), 2) : "-", convs});
+    rows.push_back(
+        {c.budget, c.method, setting(c), pair(mb(c.fp32.file_bytes), mb(c.int8.file_bytes), 2),
+         fixed(c.fp32.runtime_memory_mb(), 1) + " / " + fixed(c.int8.runtime_memory_mb(), 1),
+         fixed(c.fp32.latency_median_ms, 3) + " / " + fixed(c.int8.latency_median_ms, 3),
+         pair(c.fp32.deployed_accuracy, c.int8.deployed_accuracy, 2), opt(c.file_ratio(), 3),
+         fixed(c.memory_ratio(), 3), fixed(c.latency_ratio(), 3),
+         c.accuracy_delta() ? fixed(*c.accuracy_delta(), 2) : "-", convs});
   }
   doc.table(rows);
 }
@@ -116,8 +116,8 @@ void precision_section(Document& doc, const Metrics& m) {
     }
     doc.paragraph("With " + s + ", averaged over " + std::to_string(cs.size()) +
                   " networks: INT8 ÷ FP32 latency " + fixed(lat, 2) + "x, runtime memory " +
-                  fixed(mem, 2) + "x" + (files ? ", model file " + fixed(file / files, 2) + "x" : "") +
-                  ".");
+                  fixed(mem, 2) + "x" +
+                  (files ? ", model file " + fixed(file / files, 2) + "x" : "") + ".");
   }
   doc.paragraph(
       "INT8 models are the same networks quantized after training (paramscale quantize: "

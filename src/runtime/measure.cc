@@ -252,9 +252,9 @@ nlohmann::json memory_json(const MemoryStages& m, const Backend& b) {
 
 nlohmann::json model_json(const MeasureRequest& r, bool run_dir, const ModelInfo& info,
                           const std::vector<int64_t>& shape, const std::string& hash) {
-  nlohmann::json m = {{"path", r.model_path},  {"format", run_dir ? "run directory" : "onnx"},
-                      {"sha256", hash},        {"input_name", info.input_name},
-                      {"input_shape", shape},  {"weight_bytes", info.weight_bytes},
+  nlohmann::json m = {{"path", r.model_path}, {"format", run_dir ? "run directory" : "onnx"},
+                      {"sha256", hash},       {"input_name", info.input_name},
+                      {"input_shape", shape}, {"weight_bytes", info.weight_bytes},
                       {"opset", info.opset}};
   // What deploying it costs on disk: the .onnx file, or a run directory's weights file.
   struct stat file {};
@@ -348,8 +348,8 @@ Result<nlohmann::json> measure(const MeasureRequest& request) {
   rec["warmup"] = {{"runs", ws.runs}, {"ms", ws.total}};
   rec["latency_ms"] = latency_json(ms, *stop);
   rec["timings_ms"] = ms;
-  rec["memory"] = memory_json(
-      {*baseline, *after_init, *after_session, *after_warmup, *after_runs, reset}, b);
+  rec["memory"] =
+      memory_json({*baseline, *after_init, *after_session, *after_warmup, *after_runs, reset}, b);
   rec["output"] = {{"shape", b.output_shape()}};
   // The outputs themselves for small heads (a classifier's logits), so records from two machines
   // (an x86 host and an ARM device) can be compared for agreement, not only for speed.

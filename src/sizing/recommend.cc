@@ -24,10 +24,10 @@ Verdict judge(const Candidate& c, size_t index, const RecommendLimits& l) {
   v.candidate = index;
   if (c.latency_ms > l.max_latency_ms)
     v.broken.push_back(format("latency %.3f ms > %g ms (%+.0f%%)", c.latency_ms, l.max_latency_ms,
-                           100 * (c.latency_ms / l.max_latency_ms - 1)));
+                              100 * (c.latency_ms / l.max_latency_ms - 1)));
   if (c.memory_mb > l.max_memory_mb)
     v.broken.push_back(format("memory %.1f MB > %g MB (%+.0f%%)", c.memory_mb, l.max_memory_mb,
-                           100 * (c.memory_mb / l.max_memory_mb - 1)));
+                              100 * (c.memory_mb / l.max_memory_mb - 1)));
   if (l.min_accuracy && (!c.accuracy || *c.accuracy < *l.min_accuracy))
     v.broken.push_back(c.accuracy ? format("accuracy %.2f%% < %g%%", *c.accuracy, *l.min_accuracy)
                                   : std::string("accuracy not measured (not trained)"));
@@ -36,16 +36,17 @@ Verdict judge(const Candidate& c, size_t index, const RecommendLimits& l) {
   const double lat = 1 - c.latency_ms / l.max_latency_ms, mem = 1 - c.memory_mb / l.max_memory_mb;
   v.binding = lat <= mem ? "latency" : "memory";
   v.margin = std::min(lat, mem);
-  v.margin_text = lat <= mem ? format("%.3f ms under %g ms (%.0f%%)", l.max_latency_ms - c.latency_ms,
-                                   l.max_latency_ms, 100 * lat)
+  v.margin_text = lat <= mem ? format("%.3f ms under %g ms (%.0f%%)",
+                                      l.max_latency_ms - c.latency_ms, l.max_latency_ms, 100 * lat)
                              : format("%.1f MB under %g MB (%.0f%%)", l.max_memory_mb - c.memory_mb,
-                                   l.max_memory_mb, 100 * mem);
+                                      l.max_memory_mb, 100 * mem);
   if (l.min_accuracy && c.accuracy) {
     const double acc = *c.accuracy / *l.min_accuracy - 1;
     if (acc < v.margin) {
       v.binding = "accuracy";
       v.margin = acc;
-      v.margin_text = format("%.2f points over %g%%", *c.accuracy - *l.min_accuracy, *l.min_accuracy);
+      v.margin_text =
+          format("%.2f points over %g%%", *c.accuracy - *l.min_accuracy, *l.min_accuracy);
     }
   }
   return v;

@@ -96,14 +96,16 @@ class Search {
       const Point* fastest = &r_.points.front();
       for (const Point& p : r_.points)
         if (p.runs.front().latency_ms < fastest->runs.front().latency_ms) fastest = &p;
-      r_.summary = "no budget in params:" + format("%g", o_.lo) + "..params:" + format("%g", o_.hi) +
+      r_.summary = "no budget in params:" + format("%g", o_.lo) +
+                   "..params:" + format("%g", o_.hi) +
                    " meets the limits: the smallest, params:" + format("%g", fastest->budget) +
                    ", measured " + fastest->broken;
       return;
     }
     const Point& b = r_.points[*r_.best];
-    r_.summary = "largest measured budget that meets the limits: params:" + format("%.4g", b.budget) +
-                 " (" + std::to_string(b.params) + " parameters)";
+    r_.summary =
+        "largest measured budget that meets the limits: params:" + format("%.4g", b.budget) + " (" +
+        std::to_string(b.params) + " parameters)";
     if (r_.smallest_infeasible_above)
       r_.summary += "; params:" + format("%.4g", r_.points[*r_.smallest_infeasible_above].budget) +
                     " does not (" + r_.points[*r_.smallest_infeasible_above].broken + ")";
@@ -150,11 +152,11 @@ void judge(const Limits& l, Point& p) {
   if (!worst) return;
   if (worst->latency_ms > l.max_latency_ms)
     p.broken = format("latency %.3f ms > %g ms (%+.1f%%)", worst->latency_ms, l.max_latency_ms,
-                   100 * (worst->latency_ms / l.max_latency_ms - 1));
+                      100 * (worst->latency_ms / l.max_latency_ms - 1));
   if (l.max_memory_mb && worst->memory_mb > *l.max_memory_mb)
     p.broken += (p.broken.empty() ? "" : ", ") +
                 format("memory %.1f MB > %g MB (%+.1f%%)", worst->memory_mb, *l.max_memory_mb,
-                    100 * (worst->memory_mb / *l.max_memory_mb - 1));
+                       100 * (worst->memory_mb / *l.max_memory_mb - 1));
   if (p.broken.empty())
     p.broken = format("latency %.3f ms within %g ms", worst->latency_ms, l.max_latency_ms);
 }

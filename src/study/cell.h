@@ -23,8 +23,8 @@ struct Cell {
   std::string runtime;
   int threads = 0;  // resolved here; 0 on a device = every core the device has
   std::string opt_level;
-  int align = 1;                 // width multiple K (1 = none)
-  std::string device = "local";  // where it is measured (study config "devices")
+  int align = 1;                   // width multiple K (1 = none)
+  std::string device = "local";    // where it is measured (study config "devices")
   std::string precision = "fp32";  // fp32 | int8 (study config "precisions")
 
   // The network (widths, training run), shared by its precisions: vgg11.uniform.params-0.25.s0

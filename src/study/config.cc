@@ -129,7 +129,8 @@ Status per_stage(const nlohmann::json& j, const char* key, T SlurmStage::*field,
   const std::string where = std::string("config 'slurm.") + key;
   if (!o.is_object()) {
     if (!shared_form) return bad_input(where + "' must be an object with make and/or measure");
-    if (Status st = take(j, key, s.make.*field); !st.ok()) return bad_input(where + "' has the wrong type");
+    if (Status st = take(j, key, s.make.*field); !st.ok())
+      return bad_input(where + "' has the wrong type");
     s.measure.*field = s.make.*field;
     return {};
   }
@@ -146,20 +147,20 @@ Status per_stage(const nlohmann::json& j, const char* key, T SlurmStage::*field,
 // {"make": …, "measure": …} —, "exclusive_measure", "poll_seconds"}
 Status slurm_from_json(const nlohmann::json& j, SlurmSettings& s) {
   if (!j.is_object()) return bad_input("config field 'slurm' must be an object");
-  static const std::vector<std::string> known = {"partitions", "time", "gres", "constraint",
-                                                 "exclusive_measure", "max_concurrent",
-                                                 "extra_args", "poll_seconds"};
+  static const std::vector<std::string> known = {
+      "partitions",        "time",           "gres",       "constraint",
+      "exclusive_measure", "max_concurrent", "extra_args", "poll_seconds"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(known.begin(), known.end(), it.key()) == known.end())
       return bad_input("unknown config field 'slurm." + it.key() + "'");
-  for (Status st : {per_stage(j, "partitions", &SlurmStage::partition, s, false),
-                    per_stage(j, "time", &SlurmStage::time, s, false),
-                    per_stage(j, "gres", &SlurmStage::gres, s, false),
-                    per_stage(j, "constraint", &SlurmStage::constraint, s, false),
-                    per_stage(j, "extra_args", &SlurmStage::extra_args, s, true),
-                    per_stage(j, "max_concurrent", &SlurmStage::max_concurrent, s, true),
-                    take(j, "exclusive_measure", s.measure_exclusive),
-                    take(j, "poll_seconds", s.poll_seconds)})
+  for (Status st :
+       {per_stage(j, "partitions", &SlurmStage::partition, s, false),
+        per_stage(j, "time", &SlurmStage::time, s, false),
+        per_stage(j, "gres", &SlurmStage::gres, s, false),
+        per_stage(j, "constraint", &SlurmStage::constraint, s, false),
+        per_stage(j, "extra_args", &SlurmStage::extra_args, s, true),
+        per_stage(j, "max_concurrent", &SlurmStage::max_concurrent, s, true),
+        take(j, "exclusive_measure", s.measure_exclusive), take(j, "poll_seconds", s.poll_seconds)})
     if (!st.ok()) return st.error();
   for (const SlurmStage* st : {&s.make, &s.measure}) {
     if (!slurm_time(st->time))
@@ -193,11 +194,11 @@ Status train_settings(const nlohmann::json& j, TrainSettings& t) {
   if (!j.contains("train")) return {};
   const auto& x = j["train"];
   if (!x.is_object()) return bad_input("config field 'train' must be an object");
-  for (Status s : {take(x, "enabled", t.enabled), take(x, "epochs", t.epochs),
-                   take(x, "subset", t.subset), take(x, "batch_size", t.batch_size),
-                   take(x, "lr", t.lr), take(x, "momentum", t.momentum),
-                   take(x, "schedule", t.schedule), take(x, "test_subset", t.test_subset),
-                   take(x, "data_dir", t.data_dir)})
+  for (Status s :
+       {take(x, "enabled", t.enabled), take(x, "epochs", t.epochs), take(x, "subset", t.subset),
+        take(x, "batch_size", t.batch_size), take(x, "lr", t.lr), take(x, "momentum", t.momentum),
+        take(x, "schedule", t.schedule), take(x, "test_subset", t.test_subset),
+        take(x, "data_dir", t.data_dir)})
     if (!s.ok()) return s;
   return {};
 }
@@ -287,10 +288,10 @@ Result<StudyConfig> config_from_json(const nlohmann::json& j) {
     c = *p;
   }
   static const std::vector<std::string> known = {
-      "preset",  "name",       "dataset", "models",       "methods",    "budgets",  "runtimes",
-      "threads", "opt_levels", "seeds",   "fits",         "count",      "train",    "search",
-      "bench",   "aligns",     "devices", "devices_file", "precisions", "quantize", "explain",
-      "executor", "slurm"};
+      "preset",     "name",     "dataset",    "models",   "methods", "budgets",
+      "runtimes",   "threads",  "opt_levels", "seeds",    "fits",    "count",
+      "train",      "search",   "bench",      "aligns",   "devices", "devices_file",
+      "precisions", "quantize", "explain",    "executor", "slurm"};
   for (auto it = j.begin(); it != j.end(); ++it)
     if (std::find(known.begin(), known.end(), it.key()) == known.end())
       return bad_input("unknown config field '" + it.key() + "'");

@@ -157,8 +157,7 @@ nlohmann::json quantization(const nlohmann::json& deployment) {
 
 Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
                                    const std::vector<int>& widths, const nlohmann::json& train,
-                                   const nlohmann::json& bench_file,
-                                   const nlohmann::json& explain,
+                                   const nlohmann::json& bench_file, const nlohmann::json& explain,
                                    const nlohmann::json& deployment) {
   auto family = arch::family_from_name(cell.model);
   if (!family.ok()) return family.error();

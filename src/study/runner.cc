@@ -176,7 +176,7 @@ Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
     if (::mkdir((dir + sub).c_str(), 0755) != 0 && errno != EEXIST)
       return bad_input("cannot create study directory " + dir + sub);
   StageContext ctx{config,     dir, opts.executable.empty() ? self_executable() : opts.executable,
-              Store(dir), {},  devices_file};
+                   Store(dir), {},  devices_file};
   // Tests substitute the stage executable (a scripted stand-in) to exercise scheduling and resume.
   if (const char* e = std::getenv("PARAMSCALE_STAGE_EXE"); e && *e && opts.executable.empty())
     ctx.exe = e;

@@ -12,21 +12,36 @@ std::string join_widths(const std::vector<int>& v) {
 
 std::vector<std::string> scale_args(const StudyConfig& c, const Cell& cell,
                                     const std::string& fit) {
-  return {"scale",  "--model",  cell.model, "--dataset", c.dataset,
-          "--method", "neuralscale", "--fit", fit, "--budget", cell.budget, "--count", c.count,
-          "--align", std::to_string(cell.align), "--json"};
+  return {"scale",     "--model",     cell.model, "--dataset", c.dataset,
+          "--method",  "neuralscale", "--fit",    fit,         "--budget",
+          cell.budget, "--count",     c.count,    "--align",   std::to_string(cell.align),
+          "--json"};
 }
 
 std::vector<std::string> search_args(const StudyConfig& c, const std::string& model,
                                      const std::string& out, bool resume) {
   const SearchSettings& z = c.search;
-  std::vector<std::string> args = {"search", "--model", model, "--dataset", c.dataset,
-                                   "--subset", std::to_string(z.subset), "--batch-size",
-                                   std::to_string(z.batch_size), "--warmup",
-                                   std::to_string(z.warmup), "--prune-fraction",
-                                   std::to_string(z.prune_fraction), "--frequency",
-                                   std::to_string(z.frequency), "--iterations",
-                                   std::to_string(z.iterations), "--count", c.count, "-o", out};
+  std::vector<std::string> args = {"search",
+                                   "--model",
+                                   model,
+                                   "--dataset",
+                                   c.dataset,
+                                   "--subset",
+                                   std::to_string(z.subset),
+                                   "--batch-size",
+                                   std::to_string(z.batch_size),
+                                   "--warmup",
+                                   std::to_string(z.warmup),
+                                   "--prune-fraction",
+                                   std::to_string(z.prune_fraction),
+                                   "--frequency",
+                                   std::to_string(z.frequency),
+                                   "--iterations",
+                                   std::to_string(z.iterations),
+                                   "--count",
+                                   c.count,
+                                   "-o",
+                                   out};
   if (resume) args.push_back("--resume");
   if (!c.train.data_dir.empty()) args.insert(args.end(), {"--data-dir", c.train.data_dir});
   return args;
@@ -36,12 +51,27 @@ std::vector<std::string> train_args(const StudyConfig& c, const Cell& cell,
                                     const std::vector<int>& widths, const std::string& run,
                                     bool resume) {
   const TrainSettings& t = c.train;
-  std::vector<std::string> args = {"train", "--model", cell.model, "--dataset", c.dataset,
-                                   "--widths", join_widths(widths), "--epochs",
-                                   std::to_string(t.epochs), "--batch-size",
-                                   std::to_string(t.batch_size), "--lr", std::to_string(t.lr),
-                                   "--momentum", std::to_string(t.momentum), "--schedule",
-                                   t.schedule, "--seed", std::to_string(cell.seed), "-o", run};
+  std::vector<std::string> args = {"train",
+                                   "--model",
+                                   cell.model,
+                                   "--dataset",
+                                   c.dataset,
+                                   "--widths",
+                                   join_widths(widths),
+                                   "--epochs",
+                                   std::to_string(t.epochs),
+                                   "--batch-size",
+                                   std::to_string(t.batch_size),
+                                   "--lr",
+                                   std::to_string(t.lr),
+                                   "--momentum",
+                                   std::to_string(t.momentum),
+                                   "--schedule",
+                                   t.schedule,
+                                   "--seed",
+                                   std::to_string(cell.seed),
+                                   "-o",
+                                   run};
   // A study killed mid-training continues that training from its last checkpoint.
   if (resume) args.push_back("--resume");
   if (t.subset > 0) args.insert(args.end(), {"--subset", std::to_string(t.subset)});
@@ -66,11 +96,23 @@ std::vector<std::string> quantize_args(const StudyConfig& c, const Cell& cell,
                                        const std::string& source, const std::string& onnx,
                                        const std::string& record) {
   const QuantizeSettings& q = c.quantize;
-  std::vector<std::string> args = {"quantize", source, "-o", onnx, "--json", record,
-                                   "--calibration-images", std::to_string(q.calibration_images),
-                                   "--calibration", q.calibration, "--percentile",
-                                   std::to_string(q.percentile), "--activations", q.activations,
-                                   "--reduce-range", q.reduce_range, "--seed",
+  std::vector<std::string> args = {"quantize",
+                                   source,
+                                   "-o",
+                                   onnx,
+                                   "--json",
+                                   record,
+                                   "--calibration-images",
+                                   std::to_string(q.calibration_images),
+                                   "--calibration",
+                                   q.calibration,
+                                   "--percentile",
+                                   std::to_string(q.percentile),
+                                   "--activations",
+                                   q.activations,
+                                   "--reduce-range",
+                                   q.reduce_range,
+                                   "--seed",
                                    std::to_string(cell.seed)};
   // Deployment-only: only latency and memory mean anything, so seeded noise calibrates.
   if (c.train.enabled)
@@ -116,8 +158,10 @@ std::vector<std::string> bench_args(const StudyConfig& c, const Cell& cell,
 
 std::vector<std::string> explain_args(const StudyConfig& c, const Cell& cell,
                                       const std::string& onnx, const std::string& out) {
-  return {"explain", onnx,   "--threads", std::to_string(cell.threads), "--runs",
-          std::to_string(c.explain.runs), "--json", out};
+  return {"explain",   onnx,
+          "--threads", std::to_string(cell.threads),
+          "--runs",    std::to_string(c.explain.runs),
+          "--json",    out};
 }
 
 }  // namespace paramscale::study

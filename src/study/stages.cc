@@ -103,8 +103,8 @@ Result<std::vector<int>> widths_for(const StageContext& ctx, const Cell& cell) {
                          " in the study config)");
       // Named like write_file_atomic's temp files, so a killed study's leftover is swept.
       const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + ".scale";
-      Status s = stage(ctx, cell.network_key(), "scale",
-                       scale_args(ctx.config, cell, fit->second), tmp);
+      Status s =
+          stage(ctx, cell.network_key(), "scale", scale_args(ctx.config, cell, fit->second), tmp);
       if (!s.ok()) {
         std::remove(tmp.c_str());
         return s.error();
@@ -136,8 +136,7 @@ Result<std::string> float_model_for(const StageContext& ctx, const Cell& cell,
   if (auto summary = read_json(run + "/summary.json"); !summary.ok() || !summary->is_object())
     std::remove((run + "/summary.json").c_str());
   if (ctx.config.train.enabled && !exists(run + "/summary.json")) {
-    const auto args =
-        train_args(ctx.config, cell, widths, run, exists(run + "/checkpoint.pt"));
+    const auto args = train_args(ctx.config, cell, widths, run, exists(run + "/checkpoint.pt"));
     if (Status s = stage(ctx, mk, "train", args); !s.ok()) return s.error();
   }
   const auto args = export_args(ctx.config, cell, widths, run, onnx);

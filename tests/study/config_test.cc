@@ -112,15 +112,14 @@ TEST(StudyConfig, PrecisionsAreADimension) {
 // (extra_args, max_concurrent), time limits Slurm accepts, and a round trip through the study's
 // saved config.
 TEST(StudyConfig, SlurmSettingsPerStageKind) {
-  const auto c = config_from_json(
-      {{"executor", "slurm"},
-       {"slurm",
-        {{"partitions", {{"make", "gpu"}, {"measure", "bench"}}},
-         {"time", {{"make", "1-00:00:00"}, {"measure", "20"}}},
-         {"gres", {{"make", "gpu:1"}}},
-         {"constraint", {{"measure", "pi4"}}},
-         {"extra_args", {"--account=ml"}},
-         {"max_concurrent", {{"measure", 4}}}}}});
+  const auto c = config_from_json({{"executor", "slurm"},
+                                   {"slurm",
+                                    {{"partitions", {{"make", "gpu"}, {"measure", "bench"}}},
+                                     {"time", {{"make", "1-00:00:00"}, {"measure", "20"}}},
+                                     {"gres", {{"make", "gpu:1"}}},
+                                     {"constraint", {{"measure", "pi4"}}},
+                                     {"extra_args", {"--account=ml"}},
+                                     {"max_concurrent", {{"measure", 4}}}}}});
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->slurm.make.partition, "gpu");
   EXPECT_EQ(c->slurm.measure.partition, "bench");

@@ -134,8 +134,8 @@ TEST(Metrics, Int8PointsPairWithTheirFp32TwinsAndCompareWithinTheirPrecision) {
   json n = record("neuralscale", "params:0.5", 0, 1e6, 4.0, 20e6, {{"best_test", 0.91}});
   n["model_file_bytes"] = 4e6;
   n["deployed_accuracy"] = {{"top1", 0.90}};
-  const auto m = compute_metrics(
-      {u, n, int8_twin(u, 1.0, 5e6, 1e6, 0.88), int8_twin(n, 3.0, 8e6, 1e6, 0.89)});
+  const auto m =
+      compute_metrics({u, n, int8_twin(u, 1.0, 5e6, 1e6, 0.88), int8_twin(n, 3.0, 8e6, 1e6, 0.89)});
   ASSERT_EQ(m.points.size(), 4u);
   ASSERT_EQ(m.precision_comparisons.size(), 2u);
   for (const auto& c : m.precision_comparisons) {

@@ -1,7 +1,7 @@
 // Every command line the study builds for its stages is accepted by the real CLI parser of the
 // stage it calls (study/stage_commands.h): renaming a flag of scale, search, train, export,
-// quantize, eval, bench or explain fails this test instead of every study. PARAMSCALE_PARSE_ONLY makes paramscale stop
-// after parsing.
+// quantize, eval, bench or explain fails this test instead of every study. PARAMSCALE_PARSE_ONLY
+// makes paramscale stop after parsing.
 #include "study/stage_commands.h"
 
 #include <gtest/gtest.h>
