@@ -11,17 +11,11 @@
 #include <map>
 
 #include "export/onnx_export.h"
+#include "util/text.h"
 
 namespace paramscale::onnx_export {
 
 namespace {
-std::string one_line(std::string s) {
-  for (char& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
-}
-
 std::string dims_text(const onnx::TensorShapeProto& shape) {
   std::string t = "[";
   for (int i = 0; i < shape.dim_size(); ++i) {
@@ -46,17 +40,25 @@ bool same_dims(const onnx::TensorShapeProto& shape, const std::vector<int64_t>& 
 }
 }  // namespace
 
-Status validate_model(const onnx::ModelProto& model,
-                      const std::vector<std::pair<std::string, std::vector<int64_t>>>& expected,
-                      int64_t batch) {
-  onnx::ModelProto inferred = model;
+Status check_model(const onnx::ModelProto& model, const std::string& what,
+                   onnx::ModelProto* inferred) {
+  onnx::ModelProto copy = model;
   try {
     onnx::checker::check_model(model);
     onnx::ShapeInferenceOptions strict(/*check_type=*/true, /*error_mode=*/1);
-    onnx::shape_inference::InferShapes(inferred, onnx::OpSchemaRegistry::Instance(), strict);
+    onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), strict);
   } catch (const std::exception& e) {
-    return failure("exported ONNX model is invalid: " + one_line(e.what()));
+    return failure(what + ": " + one_line(e.what()));
   }
+  if (inferred) *inferred = std::move(copy);
+  return {};
+}
+
+Status validate_model(const onnx::ModelProto& model,
+                      const std::vector<std::pair<std::string, std::vector<int64_t>>>& expected,
+                      int64_t batch) {
+  onnx::ModelProto inferred;
+  if (Status s = check_model(model, "exported ONNX model is invalid", &inferred); !s.ok()) return s;
   std::map<std::string, const onnx::TensorShapeProto*> shapes;
   const auto& g = inferred.graph();
   for (const auto& v : g.value_info()) shapes[v.name()] = &v.type().tensor_type().shape();
@@ -70,6 +72,5 @@ Status validate_model(const onnx::ModelProto& model,
   }
   return {};
 }
-
 
 }  // namespace paramscale::onnx_export

@@ -2,7 +2,8 @@
 //
 // validate_model runs onnx::checker::check_model and strict shape inference (on a copy; the model
 // itself is not changed) and compares every inferred tensor shape with the IR's. Any disagreement
-// is an export bug, reported as a one-line failure Error naming the tensor. Internal to export/.
+// is an export bug, reported as a one-line failure Error naming the tensor. check_model (the
+// checker and strict inference alone) is also what quantize/ checks its output with.
 #pragma once
 
 #include <onnx/onnx_pb.h>
@@ -15,6 +16,11 @@
 #include "util/result.h"
 
 namespace paramscale::onnx_export {
+
+// onnx::checker plus strict shape inference; a failure is "<what>: <the checker's message>" on one
+// line. `inferred`, when given, receives the model with the inferred shapes.
+Status check_model(const onnx::ModelProto& model, const std::string& what,
+                   onnx::ModelProto* inferred = nullptr);
 
 // expected: tensor name -> per-sample dims (batch excluded); batch 0 = the symbolic "batch".
 Status validate_model(const onnx::ModelProto& model,

@@ -1,9 +1,6 @@
 // Graph index, initializer access, batch-norm folding and clean-up; see onnx_graph.h.
 #include "quantize/onnx_graph.h"
 
-#include <onnx/checker.h>
-#include <onnx/shape_inference/implementation.h>
-
 #include <cmath>
 #include <cstring>
 #include <optional>
@@ -227,25 +224,6 @@ void remove_unused(onnx::GraphProto* g) {
     if (!dropped.count(in.name())) inputs.Add()->Swap(&in);
   g->mutable_input()->Swap(&inputs);
   g->clear_value_info();
-}
-
-std::string one_line(std::string s) {
-  for (char& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
-  while (!s.empty() && s.back() == ' ') s.pop_back();
-  return s;
-}
-
-Status check(const onnx::ModelProto& model, const std::string& what) {
-  onnx::ModelProto inferred = model;
-  try {
-    onnx::checker::check_model(model);
-    onnx::ShapeInferenceOptions strict(/*check_type=*/true, /*error_mode=*/1);
-    onnx::shape_inference::InferShapes(inferred, onnx::OpSchemaRegistry::Instance(), strict);
-  } catch (const std::exception& e) {
-    return failure(what + ": " + one_line(e.what()));
-  }
-  return {};
 }
 
 }  // namespace paramscale::quantize::detail

@@ -59,9 +59,4 @@ Result<int> fold_batchnorms(onnx::GraphProto* g);
 // after a rewrite; shape inference recomputes them).
 void remove_unused(onnx::GraphProto* g);
 
-// onnx::checker plus strict shape inference; a failure is `what` + the checker's message.
-Status check(const onnx::ModelProto& model, const std::string& what);
-
-std::string one_line(std::string s);
-
 }  // namespace paramscale::quantize::detail

@@ -8,6 +8,7 @@
 #include <limits>
 #include <set>
 
+#include "export/onnx_validate.h"
 #include "quantize/onnx_graph.h"
 
 namespace paramscale::quantize {
@@ -523,7 +524,8 @@ Result<std::string> QdqModel::quantize(const std::map<std::string, Range>& range
   auto* prop = m.add_metadata_props();
   prop->set_key("paramscale.quantization");
   prop->set_value(metadata);
-  if (Status s = detail::check(m, "the quantized model is invalid"); !s.ok()) return s.error();
+  if (Status s = onnx_export::check_model(m, "the quantized model is invalid"); !s.ok())
+    return s.error();
   std::string bytes;
   if (!m.SerializeToString(&bytes)) return failure("cannot serialize the quantized model");
   return bytes;

@@ -6,7 +6,6 @@
 
 #include "explain/compare.h"
 #include "report/plots.h"
-#include "util/atomic_file.h"
 #include "util/text.h"
 
 namespace paramscale::report {
@@ -19,18 +18,6 @@ std::string file_id(const Comparison& c) {
   for (char& ch : id)
     if (ch == ':' || ch == '/' || ch == ' ') ch = '-';
   return id;
-}
-
-void add_plot(Document& doc, const std::string& out_dir, const std::string& file,
-              const std::string& caption, Result<std::string> svg,
-              std::vector<std::string>& problems) {
-  if (!svg.ok()) {
-    problems.push_back(svg.error().message);
-    return;
-  }
-  if (Status s = write_file_atomic(out_dir + "/plots/" + file, *svg); !s.ok())
-    problems.push_back(s.error().message);
-  doc.plot(caption, "plots/" + file, *svg);
 }
 
 // The seven layers that take longest in either network, then everything else as one segment.

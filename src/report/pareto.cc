@@ -5,7 +5,6 @@
 
 #include "report/plots.h"
 #include "sizing/recommend.h"
-#include "util/atomic_file.h"
 
 namespace paramscale::report {
 
@@ -14,18 +13,6 @@ namespace {
 std::string setting_of(const Point& p) {
   return (p.device == "local" ? "this machine" : p.device) + ", " + p.runtime + " " +
          std::to_string(p.threads) + " thread(s)" + (p.runtime == "ort" ? " " + p.opt_level : "");
-}
-
-void draw(Document& doc, const std::string& out_dir, const std::string& file, const PlotSpec& spec,
-          const PlotExtras& extras, std::vector<std::string>& problems) {
-  auto svg = draw_svg(spec, extras);
-  if (!svg.ok()) {
-    problems.push_back(svg.error().message);
-    return;
-  }
-  if (Status s = write_file_atomic(out_dir + "/plots/" + file, *svg); !s.ok())
-    problems.push_back(s.error().message);
-  doc.plot(spec.title, "plots/" + file, *svg);
 }
 
 }  // namespace
@@ -76,9 +63,10 @@ void pareto_sections(Document& doc, const Metrics& m, const Limits& limits,
       PlotExtras extras;
       const std::optional<double> limit = memory ? limits.max_memory_mb : limits.max_latency_ms;
       if (limit) extras.vlines.push_back({"limit", *limit});
-      draw(doc, out_dir,
-           std::string("pareto_") + (memory ? "memory_" : "latency_") + std::to_string(n) + ".svg",
-           spec, extras, problems);
+      add_plot(
+          doc, out_dir,
+          std::string("pareto_") + (memory ? "memory_" : "latency_") + std::to_string(n) + ".svg",
+          spec.title, draw_svg(spec, extras), problems);
     }
     ++n;
   }

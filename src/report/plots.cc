@@ -6,7 +6,22 @@
 #include <fstream>
 #include <sstream>
 
+#include "report/document.h"
+#include "util/atomic_file.h"
+
 namespace paramscale::report {
+
+void add_plot(Document& doc, const std::string& out_dir, const std::string& file,
+              const std::string& caption, const Result<std::string>& svg,
+              std::vector<std::string>& problems) {
+  if (!svg.ok()) {
+    problems.push_back(svg.error().message);
+    return;
+  }
+  if (Status s = write_file_atomic(out_dir + "/plots/" + file, *svg); !s.ok())
+    problems.push_back(s.error().message);
+  doc.plot(caption, "plots/" + file, *svg);
+}
 
 namespace {
 

@@ -8,6 +8,8 @@
 
 namespace paramscale::report {
 
+class Document;
+
 struct Series {
   std::string title;
   std::vector<std::pair<double, double>> xy;
@@ -34,6 +36,12 @@ struct PlotExtras {
 
 // The SVG element (from "<svg"), or an Error naming why gnuplot could not draw it.
 Result<std::string> draw_svg(const PlotSpec& spec, const PlotExtras& extras = {});
+
+// A drawn plot into the report: written to OUT_DIR/plots/FILE and inlined under `caption`; a
+// plot gnuplot could not draw (or a file that could not be written) becomes a problem line.
+void add_plot(Document& doc, const std::string& out_dir, const std::string& file,
+              const std::string& caption, const Result<std::string>& svg,
+              std::vector<std::string>& problems);
 
 // Stacked bars: one bar per category, one stacked segment per entry of `segments`;
 // values[s][c] is segment s of category c.

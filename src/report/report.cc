@@ -129,14 +129,7 @@ void family_sections(Document& doc, const Metrics& m) {
 
 void plot(Document& doc, const std::string& out_dir, const std::string& file, const PlotSpec& spec,
           std::vector<std::string>& problems) {
-  auto svg = draw_svg(spec);
-  if (!svg.ok()) {
-    problems.push_back(svg.error().message);
-    return;
-  }
-  if (Status s = write_file_atomic(out_dir + "/plots/" + file, *svg); !s.ok())
-    problems.push_back(s.error().message);
-  doc.plot(spec.title, "plots/" + file, *svg);
+  add_plot(doc, out_dir, file, spec.title, draw_svg(spec), problems);
 }
 
 // Per-layer output bytes (batch 1, fp32) of both networks of a comparison, from the IR: where the

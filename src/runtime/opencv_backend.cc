@@ -7,16 +7,11 @@
 #include <opencv2/dnn.hpp>
 
 #include "runtime/backend.h"
+#include "util/text.h"
 
 namespace paramscale::runtime {
 
 namespace {
-
-std::string one_line(std::string s) {
-  for (char& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
-  return s;
-}
 
 class OpenCvBackend final : public Backend {
  public:

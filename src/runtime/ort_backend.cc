@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "runtime/backend.h"
+#include "util/text.h"
 
 namespace paramscale::runtime {
 
@@ -18,12 +19,6 @@ GraphOptimizationLevel level_of(const std::string& s) {
   if (s == "basic") return ORT_ENABLE_BASIC;
   if (s == "extended") return ORT_ENABLE_EXTENDED;
   return ORT_ENABLE_ALL;
-}
-
-std::string one_line(std::string s) {
-  for (char& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
-  return s;
 }
 
 class OrtBackend final : public Backend {

@@ -5,15 +5,9 @@
 
 #include <optional>
 
-namespace paramscale::runtime {
+#include "util/text.h"
 
-namespace {
-std::string one_line(std::string s) {
-  for (char& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
-  return s;
-}
-}  // namespace
+namespace paramscale::runtime {
 
 Status run_ort_outputs(const std::string& model_bytes, const std::vector<std::string>& outputs,
                        const std::vector<FloatBatch>& batches, int threads,

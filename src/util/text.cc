@@ -7,6 +7,13 @@ namespace paramscale {
 
 std::string fixed(double v, int decimals) { return format("%.*f", decimals, v); }
 
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
 std::string format(const char* printf_format, ...) {
   va_list args;
   va_start(args, printf_format);

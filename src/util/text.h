@@ -11,6 +11,10 @@ namespace paramscale {
 // Fixed-point text with `decimals` digits after the point ("%.*f").
 std::string fixed(double v, int decimals);
 
+// An error message on one line: line breaks become spaces, trailing spaces go (library errors
+// such as ONNX's checker and ONNX Runtime's span several lines).
+std::string one_line(std::string message);
+
 // printf-style formatting into a std::string of any length; formats are checked at compile time.
 std::string format(const char* printf_format, ...) __attribute__((format(printf, 1, 2)));
 
