@@ -47,77 +47,99 @@ nlohmann::json costs_json(const Scaled& s) {
           {"peak_activation_bytes", s.analysis.peak_activation_bytes}};
 }
 
-int run_scale(const ScaleArgs& args) {
+// The solved budget: the chosen method's network and uniform's, with how they were solved.
+struct ScaleResult {
+  arch::Family family;
+  arch::DatasetShape dataset;
+  scaling::CountMode count;
+  scaling::Budget budget;
+  scaling::Alignment align;
+  scaling::TauRule rule;
+  std::optional<scaling::PowerLaws> laws;  // NeuralScale only
+  std::optional<Scaled> uniform, chosen;
+  bool neuralscale() const { return laws.has_value(); }
+};
+
+ScaleResult solve(const ScaleArgs& args) {
   if (args.batch < 1 || args.batch > kMaxBatch)
     fail_usage("--batch must be an integer from 1 to " + std::to_string(kMaxBatch));
   if (!args.net.widths.empty())
     fail_usage("scale solves a --budget; for explicit --widths use 'paramscale arch'");
-  const arch::Family family = unwrap(arch::family_from_name(args.net.model));
-  const arch::DatasetShape dataset = unwrap(arch::dataset_preset(args.net.dataset));
-  const scaling::CountMode count = unwrap(scaling::parse_count_mode(args.net.count));
-  const scaling::Budget budget = resolve_budget(args.net);
-  const scaling::Alignment align = resolve_align(args.net);
+  ScaleResult r{unwrap(arch::family_from_name(args.net.model)),
+                unwrap(arch::dataset_preset(args.net.dataset)),
+                unwrap(scaling::parse_count_mode(args.net.count)),
+                resolve_budget(args.net),
+                resolve_align(args.net),
+                scaling::TauRule{},
+                std::nullopt,
+                std::nullopt,
+                std::nullopt};
   const bool neuralscale = args.net.method == "neuralscale";
-  if (!neuralscale) (void)resolve_network(args.net, family);  // validates --method and --fit
-  const scaling::TauRule rule = unwrap(scaling::parse_tau_rule(args.net.tau_rule));
-  std::optional<scaling::PowerLaws> laws;
-  if (neuralscale) laws = resolve_fit(args.net, family);
-  const Scaled uniform =
-      costed(family, dataset,
-             unwrap(scaling::scale_uniform(family, dataset, budget, count, align.k)), args.batch);
-  const Scaled chosen = neuralscale
-                            ? costed(family, dataset,
-                                     unwrap(scaling::scale_neuralscale(
-                                         family, dataset, *laws, budget, count, rule, align.k)),
-                                     args.batch)
-                            : uniform;
-  const scaling::Solution& s = chosen.solution;
-  const std::vector<std::string> names = arch::width_names(family);
-  const char* count_name = scaling::count_mode_name(count);
+  if (!neuralscale) (void)resolve_network(args.net, r.family);  // validates --method and --fit
+  r.rule = unwrap(scaling::parse_tau_rule(args.net.tau_rule));
+  if (neuralscale) r.laws = resolve_fit(args.net, r.family);
+  r.uniform =
+      costed(r.family, r.dataset,
+             unwrap(scaling::scale_uniform(r.family, r.dataset, r.budget, r.count, r.align.k)),
+             args.batch);
+  r.chosen = neuralscale
+                 ? costed(r.family, r.dataset,
+                          unwrap(scaling::scale_neuralscale(r.family, r.dataset, *r.laws, r.budget,
+                                                            r.count, r.rule, r.align.k)),
+                          args.batch)
+                 : *r.uniform;
+  return r;
+}
 
-  if (args.json) {
-    nlohmann::json j = {{"model", arch::family_name(family)},
-                        {"dataset", dataset.name},
-                        {"method", args.net.method},
-                        {"budget", budget.text()},
-                        {"count", count_name},
-                        {"align", align.k},
-                        {"align_requested", align.requested},
-                        {"align_reason", align.reason},
-                        {"batch", args.batch},
-                        {"width_names", names},
-                        {"widths", s.widths},
-                        {"uniform_widths", uniform.solution.widths},
-                        {"target_params", s.target_params},
-                        {"iterations", s.iterations}};
-    j.update(costs_json(chosen));
-    j["uniform"] = costs_json(uniform);
-    j["uniform"]["multiplier"] = std::exp(uniform.solution.x);
-    if (neuralscale) {
-      j["tau"] = std::exp(s.x);
-      j["fit"] = {{"file", args.net.fit}, {"iteration", laws->iteration}};
-      j["tau_rule"] = scaling::tau_rule_name(rule);
-    }
-    std::cout << j.dump(2) << '\n';
-    return 0;
+void print_json(const ScaleArgs& args, const ScaleResult& r) {
+  const scaling::Solution& s = r.chosen->solution;
+  nlohmann::json j = {{"model", arch::family_name(r.family)},
+                      {"dataset", r.dataset.name},
+                      {"method", args.net.method},
+                      {"budget", r.budget.text()},
+                      {"count", scaling::count_mode_name(r.count)},
+                      {"align", r.align.k},
+                      {"align_requested", r.align.requested},
+                      {"align_reason", r.align.reason},
+                      {"batch", args.batch},
+                      {"width_names", arch::width_names(r.family)},
+                      {"widths", s.widths},
+                      {"uniform_widths", r.uniform->solution.widths},
+                      {"target_params", s.target_params},
+                      {"iterations", s.iterations}};
+  j.update(costs_json(*r.chosen));
+  j["uniform"] = costs_json(*r.uniform);
+  j["uniform"]["multiplier"] = std::exp(r.uniform->solution.x);
+  if (r.neuralscale()) {
+    j["tau"] = std::exp(s.x);
+    j["fit"] = {{"file", args.net.fit}, {"iteration", r.laws->iteration}};
+    j["tau_rule"] = scaling::tau_rule_name(r.rule);
   }
-  std::cout << "## " << arch::family_name(family) << " on " << dataset.name << ": "
-            << args.net.method << " at " << budget.text() << " (" << count_name << " count)\n\n"
-            << align_text(align);
-  if (neuralscale)
-    std::cout << "\n\nfit: " << args.net.fit << ", iteration " << laws->iteration
-              << "; tau = " << fixed(std::exp(s.x), 1) << " (rule: " << scaling::tau_rule_name(rule)
-              << ") after " << s.iterations << " bisection steps";
+  std::cout << j.dump(2) << '\n';
+}
+
+void print_tables(const ScaleArgs& args, const ScaleResult& r) {
+  const scaling::Solution& s = r.chosen->solution;
+  const std::vector<std::string> names = arch::width_names(r.family);
+  const char* count_name = scaling::count_mode_name(r.count);
+  std::cout << "## " << arch::family_name(r.family) << " on " << r.dataset.name << ": "
+            << args.net.method << " at " << r.budget.text() << " (" << count_name << " count)\n\n"
+            << align_text(r.align);
+  if (r.neuralscale())
+    std::cout << "\n\nfit: " << args.net.fit << ", iteration " << r.laws->iteration
+              << "; tau = " << fixed(std::exp(s.x), 1)
+              << " (rule: " << scaling::tau_rule_name(r.rule) << ") after " << s.iterations
+              << " bisection steps";
   std::cout << "\n\n";
   Table widths({"#", "width", args.net.method, "uniform"});
   for (size_t l = 0; l < names.size(); ++l)
     widths.add({std::to_string(l), names[l], std::to_string(s.widths[l]),
-                std::to_string(uniform.solution.widths[l])});
+                std::to_string(r.uniform->solution.widths[l])});
   widths.print(std::cout);
   std::cout << '\n';
   Table totals({"total", args.net.method, "uniform"});
   const auto row = [&](const std::string& what, auto value) {
-    totals.add({what, value(chosen), value(uniform)});
+    totals.add({what, value(*r.chosen), value(*r.uniform)});
   };
   row(std::string("params (") + count_name + " count)",
       [](const Scaled& x) { return with_commas(x.solution.params); });
@@ -130,6 +152,14 @@ int run_scale(const ScaleArgs& args) {
   row("peak activation MB (batch " + std::to_string(args.batch) + ")",
       [](const Scaled& x) { return megabytes(x.analysis.peak_activation_bytes); });
   totals.print(std::cout);
+}
+
+int run_scale(const ScaleArgs& args) {
+  const ScaleResult r = solve(args);
+  if (args.json)
+    print_json(args, r);
+  else
+    print_tables(args, r);
   return 0;
 }
 }  // namespace

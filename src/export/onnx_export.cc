@@ -204,6 +204,30 @@ class GraphBuilder {
     return {wname, bname};
   }
 
+  void emit_conv(int i, std::vector<std::string> in, double xdiv) {
+    const Layer& l = net_.layers[i];
+    for (auto& p : conv_params(i, xdiv)) in.push_back(p);
+    auto* nd = node("Conv", l.name, in, tensor_[i]);
+    ints(nd, "kernel_shape", {l.kernel, l.kernel});
+    ints(nd, "strides", {l.stride, l.stride});
+    ints(nd, "pads", {l.padding, l.padding, l.padding, l.padding});
+    ints(nd, "dilations", {1, 1});
+    one_int(nd, "group", l.groups);
+  }
+
+  void emit_linear(int i, const std::string& x, int xr, double xdiv) {
+    const Layer& l = net_.layers[i];
+    std::vector<std::string> in = {x};
+    if (xr == 4) {  // a Linear straight after a pool: flatten first
+      in[0] = l.name + ".flatten";
+      one_int(node("Flatten", in[0], {x}, in[0]), "axis", 1);
+    }
+    in.push_back(init(l.name + ".weight", xdiv));
+    if (l.bias) in.push_back(init(l.name + ".bias"));
+    one_int(node("Gemm", l.name, in, tensor_[i]), "transB", 1);
+    rank_[i] = 2;
+  }
+
   Status emit(int i) {
     const Layer& l = net_.layers[i];
     if (l.op == Op::Gate) {
@@ -221,16 +245,9 @@ class GraphBuilder {
       return failure("layer " + l.name + " needs a 4-D input");
     std::vector<std::string> in = {x};
     switch (l.op) {
-      case Op::Conv: {
-        for (auto& p : conv_params(i, xdiv)) in.push_back(p);
-        auto* nd = node("Conv", l.name, in, tensor_[i]);
-        ints(nd, "kernel_shape", {l.kernel, l.kernel});
-        ints(nd, "strides", {l.stride, l.stride});
-        ints(nd, "pads", {l.padding, l.padding, l.padding, l.padding});
-        ints(nd, "dilations", {1, 1});
-        one_int(nd, "group", l.groups);
+      case Op::Conv:
+        emit_conv(i, in, xdiv);
         return {};
-      }
       case Op::BatchNorm:
         if (net_.layers[source_[l.inputs[0]]].op == Op::Conv &&
             fold_into_[source_[l.inputs[0]]] == i)
@@ -268,17 +285,9 @@ class GraphBuilder {
         one_int(node("Flatten", l.name, in, tensor_[i]), "axis", 1);
         rank_[i] = 2;
         return {};
-      case Op::Linear: {
-        if (xr == 4) {  // a Linear straight after a pool: flatten first
-          in[0] = l.name + ".flatten";
-          one_int(node("Flatten", in[0], {x}, in[0]), "axis", 1);
-        }
-        in.push_back(init(l.name + ".weight", xdiv));
-        if (l.bias) in.push_back(init(l.name + ".bias"));
-        one_int(node("Gemm", l.name, in, tensor_[i]), "transB", 1);
-        rank_[i] = 2;
+      case Op::Linear:
+        emit_linear(i, x, xr, xdiv);
         return {};
-      }
       case Op::Input:
       case Op::Gate:
         break;

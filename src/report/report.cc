@@ -8,6 +8,7 @@
 
 #include "arch/analysis.h"
 #include "arch/families.h"
+#include "report/data_files.h"
 #include "report/document.h"
 #include "report/environment.h"
 #include "report/layers.h"
@@ -17,7 +18,6 @@
 #include "report/precision.h"
 #include "report/provenance.h"
 #include "study/store.h"
-#include "util/csv.h"
 #include "util/text.h"
 
 namespace paramscale::report {
@@ -240,27 +240,27 @@ void plot_sections(Document& doc, const Metrics& m, const std::string& out_dir,
 }
 }  // namespace
 
-Result<ReportSummary> write_report(const std::vector<std::string>& dirs, const std::string& out_dir,
-                                   const ReportOptions& options) {
+namespace {
+// Every record of every study directory; unreadable ones become problems of the report.
+Result<std::vector<nlohmann::json>> load_records(const std::vector<std::string>& dirs,
+                                                 std::vector<std::string>& problems) {
   std::vector<nlohmann::json> records;
-  ReportSummary sum;
   for (const std::string& d : dirs) {
     struct stat st;
     if (::stat(d.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
       return bad_input("no study directory " + d);
     study::LoadedRecords l = study::Store(d).load();
     records.insert(records.end(), l.records.begin(), l.records.end());
-    sum.problems.insert(sum.problems.end(), l.problems.begin(), l.problems.end());
+    problems.insert(problems.end(), l.problems.begin(), l.problems.end());
   }
   if (records.empty())
     return bad_input("no study records in " + dirs.front() + "/cells (run paramscale study first)");
-  ::mkdir(out_dir.c_str(), 0755);
-  ::mkdir((out_dir + "/plots").c_str(), 0755);
-  Metrics m = compute_metrics(records);
-  sum.problems.insert(sum.problems.end(), m.problems.begin(), m.problems.end());
-  sum.records = static_cast<int>(records.size());
-  sum.comparisons = static_cast<int>(m.comparisons.size());
+  return records;
+}
 
+Document report_document(const std::vector<nlohmann::json>& records, const Metrics& m,
+                         const std::vector<std::string>& dirs, const std::string& out_dir,
+                         const ReportOptions& options, std::vector<std::string>& problems) {
   Document doc;
   doc.heading("paramscale report", 1);
   doc.paragraph(
@@ -276,95 +276,34 @@ Result<ReportSummary> write_report(const std::vector<std::string>& dirs, const s
   plot_sections(doc, m, out_dir, plot_problems);
   layer_sections(doc, m, out_dir, plot_problems);
   pareto_sections(doc, m, {options.max_latency_ms, options.max_memory_mb}, out_dir, plot_problems);
-  sum.problems.insert(sum.problems.end(), plot_problems.begin(), plot_problems.end());
+  problems.insert(problems.end(), plot_problems.begin(), plot_problems.end());
   provenance_section(doc, dirs);
   environment_section(doc, records);
-  if (!sum.problems.empty()) {
+  if (!problems.empty()) {
     doc.heading("Problems");
-    for (const std::string& p : sum.problems) doc.paragraph(p);
+    for (const std::string& p : problems) doc.paragraph(p);
   }
+  return doc;
+}
+}  // namespace
 
-  nlohmann::json j = {{"points", nlohmann::json::array()},
-                      {"comparisons", nlohmann::json::array()}};
-  std::string csv =
-      "device,model,method,budget,runtime,threads,opt_level,seeds,params,macs,"
-      "peak_activation_bytes,"
-      "best_test_accuracy,final_test_accuracy,latency_median_ms,latency_p90_ms,"
-      "runtime_memory_bytes,accuracy_per_mb,bytes_per_param,accuracy_per_ms,precision,"
-      "model_file_bytes,deployed_top1_accuracy\n";
-  auto jopt = [](const std::optional<double>& v) {
-    return v ? nlohmann::json(*v) : nlohmann::json();
-  };
-  auto copt = [](const std::optional<double>& v) { return v ? fixed(*v, 6) : std::string(); };
-  for (const Point& p : m.points) {
-    j["points"].push_back({{"device", p.device},
-                           {"hardware", p.hardware},
-                           {"timings_valid", p.timings_valid},
-                           {"model", p.model},
-                           {"method", p.method},
-                           {"budget", p.budget},
-                           {"runtime", p.runtime},
-                           {"threads", p.threads},
-                           {"opt_level", p.opt_level},
-                           {"seeds", p.seeds},
-                           {"widths", p.widths},
-                           {"params", p.params},
-                           {"macs", p.macs},
-                           {"peak_activation_bytes", p.peak_activation_bytes},
-                           {"best_test_accuracy", jopt(p.accuracy)},
-                           {"final_test_accuracy", jopt(p.final_accuracy)},
-                           {"latency_median_ms", p.latency_median_ms},
-                           {"latency_p90_ms", p.latency_p90_ms},
-                           {"runtime_memory_bytes", p.runtime_memory_bytes},
-                           {"accuracy_per_mb", jopt(p.accuracy_per_mb())},
-                           {"bytes_per_param", p.memory_per_param()},
-                           {"accuracy_per_ms", jopt(p.accuracy_per_ms())},
-                           {"precision", p.precision},
-                           {"model_file_bytes", jopt(p.file_bytes)},
-                           {"deployed_top1_accuracy", jopt(p.deployed_accuracy)}});
-    csv += csv_line({p.device,
-                     p.model,
-                     p.method,
-                     p.budget,
-                     p.runtime,
-                     std::to_string(p.threads),
-                     p.opt_level,
-                     std::to_string(p.seeds),
-                     fixed(p.params, 0),
-                     fixed(p.macs, 0),
-                     fixed(p.peak_activation_bytes, 0),
-                     copt(p.accuracy),
-                     copt(p.final_accuracy),
-                     fixed(p.latency_median_ms, 6),
-                     fixed(p.latency_p90_ms, 6),
-                     fixed(p.runtime_memory_bytes, 0),
-                     copt(p.accuracy_per_mb()),
-                     fixed(p.memory_per_param(), 6),
-                     copt(p.accuracy_per_ms()),
-                     p.precision,
-                     copt(p.file_bytes),
-                     copt(p.deployed_accuracy)});
-  }
-  for (const Comparison& c : m.comparisons)
-    j["comparisons"].push_back({{"device", c.device},
-                                {"model", c.model},
-                                {"budget", c.budget},
-                                {"runtime", c.runtime},
-                                {"threads", c.threads},
-                                {"opt_level", c.opt_level},
-                                {"accuracy_per_mb_ratio", jopt(c.accuracy_per_mb_ratio())},
-                                {"memory_per_param_ratio", c.memory_per_param_ratio()},
-                                {"latency_ratio", c.latency_ratio()},
-                                {"macs_ratio", c.macs_ratio()},
-                                {"peak_activation_ratio", c.peak_activation_ratio()},
-                                {"precision", c.precision}});
-  j["precision_comparisons"] = precision_json(m);
-  j["problems"] = sum.problems;
+Result<ReportSummary> write_report(const std::vector<std::string>& dirs, const std::string& out_dir,
+                                   const ReportOptions& options) {
+  ReportSummary sum;
+  Result<std::vector<nlohmann::json>> records = load_records(dirs, sum.problems);
+  if (!records) return records.error();
+  ::mkdir(out_dir.c_str(), 0755);
+  ::mkdir((out_dir + "/plots").c_str(), 0755);
+  Metrics m = compute_metrics(*records);
+  sum.problems.insert(sum.problems.end(), m.problems.begin(), m.problems.end());
+  sum.records = static_cast<int>(records->size());
+  sum.comparisons = static_cast<int>(m.comparisons.size());
+  const Document doc = report_document(*records, m, dirs, out_dir, options, sum.problems);
   for (const auto& [name, text] : std::vector<std::pair<std::string, std::string>>{
            {"report.md", to_markdown(doc)},
            {"report.html", to_html(doc, "paramscale report")},
-           {"report.csv", csv},
-           {"report.json", j.dump(2) + "\n"}})
+           {"report.csv", points_csv(m)},
+           {"report.json", report_json(m, sum.problems).dump(2) + "\n"}})
     if (Status s = write_file_atomic(out_dir + "/" + name, text); !s.ok()) return s.error();
   return sum;
 }

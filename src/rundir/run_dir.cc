@@ -1,26 +1,25 @@
-#include "export/run_dir.h"
+#include "rundir/run_dir.h"
 
 #include <sys/stat.h>
-
-#include <fstream>
-#include <nlohmann/json.hpp>
 
 #include "arch/analysis.h"
 #include "arch/families.h"
 #include "util/files.h"
+#include "util/json_file.h"
 
-namespace paramscale::onnx_export {
+namespace paramscale::rundir {
+
+std::string file_in(const std::string& dir, const char* file) { return dir + "/" + file; }
 
 Result<RunDir> read_run_dir(const std::string& dir) {
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return bad_input("run directory " + dir + " does not exist");
-  const std::string arch_path = dir + "/" + kArchFile;
-  auto text =
-      read_regular_file(arch_path, "run file", kMaxTextFileBytes, "cannot open " + arch_path);
-  if (!text.ok()) return text.error();
-  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
-  if (j.is_discarded()) return bad_input(arch_path + " is not valid JSON");
+  const std::string arch_path = file_in(dir, kArchFile);
+  if (::stat(arch_path.c_str(), &st) != 0) return bad_input("cannot open " + arch_path);
+  auto parsed = read_json_file(arch_path, "run file");
+  if (!parsed.ok()) return parsed.error();
+  nlohmann::json& j = *parsed;
   const auto field = [&](const char* name, bool (nlohmann::json::*is)() const noexcept,
                          const char* what) -> Status {
     if (!j.is_object() || !j.contains(name) || !(j[name].*is)())
@@ -45,11 +44,28 @@ Result<RunDir> read_run_dir(const std::string& dir) {
   if (!net.ok()) return bad_input(arch_path + ": " + net.error().message);
   if (Status s = arch::check_materialisable(*net); !s.ok())
     return bad_input(arch_path + ": " + s.error().message);
-  auto weights = arch::read_weights(dir + "/" + kWeightsFile);
+  const std::string weights_path = file_in(dir, kWeightsFile);
+  auto weights = arch::read_weights(weights_path);
   if (!weights.ok()) return weights.error();
   Status fits = arch::check_weights(*net, *weights);
-  if (!fits.ok()) return bad_input(dir + "/" + kWeightsFile + ": " + fits.error().message);
+  if (!fits.ok()) return bad_input(weights_path + ": " + fits.error().message);
   return RunDir{std::move(net).value(), std::move(weights).value()};
 }
 
-}  // namespace paramscale::onnx_export
+Status write_arch(const std::string& dir, const nlohmann::json& arch) {
+  return write_json_file(file_in(dir, kArchFile), arch);
+}
+
+Status write_summary(const std::string& dir, const nlohmann::json& summary) {
+  return write_json_file(file_in(dir, kSummaryFile), summary);
+}
+
+Result<nlohmann::json> read_summary(const std::string& dir) {
+  const std::string path = file_in(dir, kSummaryFile);
+  auto j = read_json_file(path, "training summary");
+  if (!j.ok()) return j.error();
+  if (!j->is_object()) return bad_input(path + " is not a JSON object");
+  return j;
+}
+
+}  // namespace paramscale::rundir
