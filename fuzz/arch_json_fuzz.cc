@@ -4,7 +4,7 @@
 #include "arch/dataset.h"
 #include "arch/families.h"
 #include "arch/weights.h"
-#include "export/run_dir.h"
+#include "rundir/run_dir.h"
 #include "fuzz/fuzz_support.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }();
   if (!ready) std::abort();
   fuzz::scratch_file(data, size, "run/arch.json");
-  auto run = onnx_export::read_run_dir(dir);
+  auto run = rundir::read_run_dir(dir);
   if (!run.ok()) fuzz::check_one_line(run.error().message);
   return 0;
 }

@@ -15,7 +15,7 @@
 #include "cli/command.h"
 #include "cli/image_data.h"
 #include "export/onnx_export.h"
-#include "export/run_dir.h"
+#include "rundir/run_dir.h"
 #include "runtime/backend.h"
 #include "runtime/environment.h"
 #include "runtime/evaluate.h"
@@ -50,7 +50,7 @@ class TempExport {
     if (!dir_.empty()) rmdir(dir_.c_str());
   }
   std::string make(const std::string& run_dir) {
-    auto run = unwrap(onnx_export::read_run_dir(run_dir));
+    auto run = unwrap(rundir::read_run_dir(run_dir));
     char t[] = "/tmp/paramscale-eval-XXXXXX";
     if (!mkdtemp(t)) throw CliError{failure("cannot create a temporary directory for the export")};
     dir_ = t;
@@ -118,7 +118,8 @@ json eval_record(const EvalArgs& a, const EvalSetup& s, const rt::Backend& b,
                  const rt::EvalCounts& c, double seconds, bool exported) {
   const bool top5 = s.data.classes > 10;
   json model = {{"path", a.model}, {"format", s.run_dir ? "run directory" : "onnx"}};
-  model["sha256"] = unwrap(sha256_file(s.run_dir ? a.model + "/weights.psw" : a.model));
+  model["sha256"] =
+      unwrap(sha256_file(s.run_dir ? rundir::file_in(a.model, rundir::kWeightsFile) : a.model));
   if (exported) model["exported"] = "onnx, batch-norm kept";
   return {{"schema", "paramscale.eval/1"},
           {"model", model},

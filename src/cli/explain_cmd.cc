@@ -21,7 +21,7 @@
 #include "explain/peak.h"
 #include "explain/run.h"
 #include "export/onnx_export.h"
-#include "export/run_dir.h"
+#include "rundir/run_dir.h"
 #include "runtime/model_info.h"
 #include "util/atomic_file.h"
 
@@ -48,7 +48,7 @@ struct Subject {
 Subject resolve(const std::string& path) {
   Subject s{path, path, "", std::nullopt};
   if (runtime::is_run_dir(path)) {
-    auto run = unwrap(onnx_export::read_run_dir(path));
+    auto run = unwrap(rundir::read_run_dir(path));
     char tmp[] = "/tmp/paramscale-explain-XXXXXX.onnx";
     const int fd = mkstemps(tmp, 5);
     if (fd < 0) throw CliError{failure("cannot create a temporary file for the export")};

@@ -8,7 +8,7 @@
 #include "cli/command.h"
 #include "cli/network_args.h"
 #include "export/onnx_export.h"
-#include "export/run_dir.h"
+#include "rundir/run_dir.h"
 #include "util/sha256.h"
 
 namespace paramscale::cli {
@@ -46,7 +46,7 @@ int run_export(const ExportArgs& args) {
   arch::Weights weights;
   std::string source, what;
   if (!args.run.empty()) {
-    onnx_export::RunDir run = unwrap(onnx_export::read_run_dir(args.run));
+    rundir::RunDir run = unwrap(rundir::read_run_dir(args.run));
     net = std::move(run.network);
     weights = std::move(run.weights);
     source = "run:" + args.run;

@@ -15,9 +15,9 @@
 #include "cli/image_data.h"
 #include "cli/quantize_noise.h"
 #include "export/onnx_export.h"
-#include "export/run_dir.h"
 #include "quantize/quantizer.h"
 #include "quantize/reduce_range.h"
+#include "rundir/run_dir.h"
 #include "runtime/measure.h"
 #include "runtime/model_info.h"
 #include "runtime/ort_outputs.h"
@@ -52,15 +52,16 @@ struct QuantizeArgs {
 // with batch-norm folded.
 std::string model_bytes(const QuantizeArgs& a, json* source) {
   if (rt::is_run_dir(a.model)) {
-    auto run = unwrap(onnx_export::read_run_dir(a.model));
+    auto run = unwrap(rundir::read_run_dir(a.model));
     onnx_export::Options o;
     o.fold_batchnorm = true;
     auto m = unwrap(onnx_export::export_onnx(run.network, run.weights, o));
-    *source = {{"path", a.model},
-               {"format", "run directory"},
-               {"exported", "onnx, batch-norm folded"},
-               {"folded_batchnorms", m.folded_batchnorms},
-               {"weights_sha256", unwrap(sha256_file(a.model + "/weights.psw"))}};
+    *source = {
+        {"path", a.model},
+        {"format", "run directory"},
+        {"exported", "onnx, batch-norm folded"},
+        {"folded_batchnorms", m.folded_batchnorms},
+        {"weights_sha256", unwrap(sha256_file(rundir::file_in(a.model, rundir::kWeightsFile)))}};
     return m.bytes;
   }
   std::ifstream in(a.model, std::ios::binary);

@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 #include "export/onnx_export.h"
-#include "export/run_dir.h"
+#include "rundir/run_dir.h"
 
 namespace paramscale::cli {
 
@@ -22,7 +22,7 @@ Result<std::string> RunDirExports::onnx_for(const std::string& run_dir) {
     if (!mkdtemp(t)) return failure("cannot create a temporary directory for exported models");
     tmp_ = t;
   }
-  auto run = onnx_export::read_run_dir(run_dir);
+  auto run = rundir::read_run_dir(run_dir);
   if (!run.ok()) return run.error();
   const std::string path = tmp_ + "/" + std::to_string(done_.size()) + ".onnx";
   if (auto m = onnx_export::write_onnx(path, run->network, run->weights); !m.ok()) return m.error();

@@ -30,7 +30,7 @@ struct ModelInfo {
 
 Result<ModelInfo> read_model_info(const std::string& path);
 
-// The same facts for a training run directory (export/run_dir.h: arch.json + weights.psw), which
+// The same facts for a training run directory (rundir/run_dir.h: arch.json + weights.psw), which
 // the libtorch backend runs eagerly: input "input" [?, C, H, W] float, one output, the weights'
 // float32 bytes, opset 0 (not an ONNX graph). Bad input in the device build (no export/ there).
 Result<ModelInfo> read_run_dir_info(const std::string& dir);

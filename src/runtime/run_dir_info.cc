@@ -1,14 +1,14 @@
-// read_run_dir_info (runtime/model_info.h) for builds with export/: the facts come from the run
-// directory's arch.json and weights.psw, read by export/run_dir. The device build, which has no
-// export/, links run_dir_info_device.cc instead.
-#include "export/run_dir.h"
+// read_run_dir_info (runtime/model_info.h) for host builds: the facts come from the run directory's
+// arch.json and weights.psw, read by rundir/. The device build, which has no rundir/, links
+// run_dir_info_device.cc instead.
+#include "rundir/run_dir.h"
 #include "runtime/model_info.h"
 #include "runtime/onnx_wire.h"
 
 namespace paramscale::runtime {
 
 Result<ModelInfo> read_run_dir_info(const std::string& dir) {
-  auto run = onnx_export::read_run_dir(dir);
+  auto run = rundir::read_run_dir(dir);
   if (!run.ok()) return run.error();
   const arch::DatasetShape& d = run->network.dataset;
   ModelInfo info;

@@ -1,5 +1,5 @@
 // read_run_dir_info (runtime/model_info.h) in the device build, which measures .onnx files only:
-// training run directories (and export/, which reads them) stay on the host.
+// training run directories (and rundir/, which reads them) stay on the host.
 #include "runtime/model_info.h"
 
 namespace paramscale::runtime {

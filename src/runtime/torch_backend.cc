@@ -10,7 +10,7 @@
 
 #include <optional>
 
-#include "export/run_dir.h"
+#include "rundir/run_dir.h"
 #include "nn/batches.h"
 #include "nn/model.h"
 #include "runtime/backend.h"
@@ -37,7 +37,7 @@ class TorchBackend final : public Backend {
   }
 
   Status load(const std::string& path, const std::vector<int64_t>& shape) override {
-    auto run = onnx_export::read_run_dir(path);
+    auto run = rundir::read_run_dir(path);
     if (!run.ok()) return run.error();
     try {
       model_.emplace(run->network);

@@ -1,5 +1,4 @@
-// export/ units: determinism, gates, fixed batch, bad weights, atomic writes, run directories,
-// sha256.
+// export/ units: determinism, gates, fixed batch, bad weights, atomic writes, sha256.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 #include <sys/stat.h>
@@ -9,7 +8,6 @@
 
 #include "arch/families.h"
 #include "export/onnx_export.h"
-#include "export/run_dir.h"
 #include "support/run_command.h"
 #include "util/sha256.h"
 
@@ -114,57 +112,6 @@ TEST(ExportOnnx, WriteIsAtomicAndLeavesNothingOnError) {
   EXPECT_FALSE(onnx_export::write_onnx(dir + "/bad.onnx", net, w).ok());
   EXPECT_FALSE(exists(dir + "/bad.onnx"));
   EXPECT_EQ(test::run_command("ls " + dir).out, "m.onnx\n");  // no temp files left
-  test::run_command("rm -rf " + dir);
-}
-
-void write_text(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
-
-TEST(ExportRunDir, ReadsArchJsonAndWeights) {
-  const std::string dir = temp_dir();
-  const arch::Network net = small(arch::Family::PreActResNet18);
-  const arch::Weights w = arch::random_weights(net, 9);
-  ASSERT_TRUE(arch::write_weights(dir + "/weights.psw", w).ok());
-  std::string widths;
-  for (int x : net.widths) widths += (widths.empty() ? "" : ",") + std::to_string(x);
-  write_text(
-      dir + "/arch.json",
-      R"({"model": "preact_resnet18", "dataset": "cifar10", "method": "uniform", "widths": [)" +
-          widths + "]}");
-  const auto run = onnx_export::read_run_dir(dir);
-  ASSERT_TRUE(run.ok()) << run.error().message;
-  EXPECT_EQ(run->network.widths, net.widths);
-  EXPECT_EQ(run->network.layers.size(), net.layers.size());
-  EXPECT_EQ(run->weights.at("classifier.weight").data, w.at("classifier.weight").data);
-  test::run_command("rm -rf " + dir);
-}
-
-TEST(ExportRunDir, EveryProblemIsOneLineBadInput) {
-  const std::string dir = temp_dir();
-  const arch::Network net = small();
-  ASSERT_TRUE(arch::write_weights(dir + "/weights.psw", arch::random_weights(net, 0)).ok());
-  const auto expect_error = [&](const std::string& json, const std::string& part) {
-    write_text(dir + "/arch.json", json);
-    const auto r = onnx_export::read_run_dir(dir);
-    ASSERT_FALSE(r.ok()) << json;
-    EXPECT_EQ(r.error().exit_code, 2);
-    EXPECT_EQ(r.error().message.find('\n'), std::string::npos);
-    EXPECT_NE(r.error().message.find(part), std::string::npos) << r.error().message;
-  };
-  expect_error("{", "is not valid JSON");
-  expect_error("[]", "field 'model' is missing");
-  expect_error(R"({"model": "vgg11", "dataset": "cifar10"})", "field 'widths'");
-  expect_error(R"({"model": "vgg11", "dataset": "cifar10", "widths": "8"})", "field 'widths'");
-  expect_error(R"({"model": "vgg11", "dataset": "cifar10", "widths": [8, -1]})",
-               "positive integers");
-  expect_error(R"({"model": "vgg13", "dataset": "cifar10", "widths": [8]})",
-               "unknown model 'vgg13'");
-  expect_error(R"({"model": "vgg11", "dataset": "mnist", "widths": [8]})", "unknown dataset");
-  expect_error(R"({"model": "vgg11", "dataset": "cifar10", "widths": [8]})", "widths");
-  expect_error(R"({"model": "vgg11", "dataset": "cifar10", "widths": [9,16,32,32,64,64,64,64]})",
-               "the network needs [9]");
-  const auto missing = onnx_export::read_run_dir(dir + "/nope");
-  ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.error().message.find("does not exist"), std::string::npos);
   test::run_command("rm -rf " + dir);
 }
 
