@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "cli/checkpoint_options.h"
 #include "cli/command.h"
 #include "nn/dataset.h"
 #include "nn/search.h"
@@ -126,6 +127,7 @@ void add_search_command(CLI::App& app, Action* action) {
   cmd->add_flag("--resume", o.resume, "continue the search in -o from its checkpoint");
   cmd->add_option("--stop-after-steps", o.stop_after_steps,
                   "stop after this many pruning steps as if killed (tests --resume)");
+  add_checkpoint_options(cmd, &o.checkpoint_minutes, &o.kill_after_checkpoints);
   cmd->add_flag("--quiet,-q", a->quiet, "no progress on stderr");
   cmd->add_option("-o,--output", o.dir, "search directory")->required();
   cmd->callback([a, action] { *action = [a] { return run_search(*a); }; });

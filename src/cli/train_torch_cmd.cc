@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "arch/analysis.h"
+#include "cli/checkpoint_options.h"
 #include "cli/command.h"
 #include "cli/network_args.h"
 #include "nn/dataset.h"
@@ -39,6 +40,66 @@ Result<nn::TrainSummary> train_guarded(const arch::Network& net, const nn::DataS
     const std::string what = e.what();
     return failure("training failed: " + what.substr(0, what.find('\n')));
   }
+}
+
+// Every setting of the run, as summary.json records it.
+nlohmann::json settings_json(const TrainArgs& a, arch::Family family, const ResolvedNetwork& rn,
+                             const nn::DataSplits& data) {
+  const nn::TrainOptions& o = a.train;
+  return {{"model", arch::family_name(family)},
+          {"dataset", a.net.dataset},
+          {"budget", rn.budget_text},
+          {"method", a.net.method},
+          {"fit", a.net.fit},
+          {"align", rn.align.k},
+          {"widths", rn.widths},
+          {"data_dir", a.data.data_dir},
+          {"subset", a.data.subset},
+          {"test_subset", a.data.test_subset},
+          {"val", a.data.val},
+          {"train_images", data.train.size()},
+          {"val_images", data.val.size()},
+          {"test_images", data.test.size()},
+          {"epochs", o.epochs},
+          {"batch_size", o.batch_size},
+          {"lr", o.lr},
+          {"momentum", o.momentum},
+          {"nesterov", o.nesterov},
+          {"weight_decay", o.weight_decay},
+          {"schedule", o.schedule},
+          {"milestones", o.milestones},
+          {"gamma", o.gamma},
+          {"warmup_epochs", o.warmup_epochs},
+          {"augment", o.augment},
+          {"seed", o.seed},
+          {"threads", o.threads},
+          {"device", o.device}};
+}
+
+nlohmann::json summary_json(const nn::TrainSummary& s, nlohmann::json settings) {
+  nlohmann::json hist = nlohmann::json::array();
+  for (const auto& r : s.history)
+    hist.push_back(
+        {{"epoch", r.epoch},
+         {"test_accuracy", r.test_accuracy},
+         {"val_accuracy", r.val_accuracy < 0 ? nlohmann::json() : nlohmann::json(r.val_accuracy)},
+         {"train_loss", r.train_loss},
+         {"images_per_second", r.images_per_second}});
+  return {{"schema", "paramscale.train.summary/1"},
+          {"paramscale_version", PARAMSCALE_VERSION},
+          {"final_test_accuracy", s.final_test_accuracy},
+          {"best_test_accuracy", s.best_test_accuracy},
+          {"best_epoch", s.best_epoch},
+          {"best_selected_by", s.best_selected_by},
+          {"images_per_second", s.images_per_second},
+          {"train_seconds", s.train_seconds},
+          {"eval_seconds", s.eval_seconds},
+          {"total_seconds", s.total_seconds},
+          {"epochs_done", s.epochs_done},
+          {"resumed_from_epoch", s.resumed_from_epoch},
+          {"parameters", s.parameters},
+          {"settings", std::move(settings)},
+          {"epochs", hist}};
 }
 
 int run_train(TrainArgs a) {
@@ -79,57 +140,7 @@ int run_train(TrainArgs a) {
                 s.epochs_done, o.epochs);
     return 0;
   }
-  nlohmann::json settings = {{"model", arch::family_name(family)},
-                             {"dataset", a.net.dataset},
-                             {"budget", rn.budget_text},
-                             {"method", a.net.method},
-                             {"fit", a.net.fit},
-                             {"align", rn.align.k},
-                             {"widths", rn.widths},
-                             {"data_dir", a.data.data_dir},
-                             {"subset", a.data.subset},
-                             {"test_subset", a.data.test_subset},
-                             {"val", a.data.val},
-                             {"train_images", data.train.size()},
-                             {"val_images", data.val.size()},
-                             {"test_images", data.test.size()},
-                             {"epochs", o.epochs},
-                             {"batch_size", o.batch_size},
-                             {"lr", o.lr},
-                             {"momentum", o.momentum},
-                             {"nesterov", o.nesterov},
-                             {"weight_decay", o.weight_decay},
-                             {"schedule", o.schedule},
-                             {"milestones", o.milestones},
-                             {"gamma", o.gamma},
-                             {"warmup_epochs", o.warmup_epochs},
-                             {"augment", o.augment},
-                             {"seed", o.seed},
-                             {"threads", o.threads},
-                             {"device", o.device}};
-  nlohmann::json hist = nlohmann::json::array();
-  for (const auto& r : s.history)
-    hist.push_back(
-        {{"epoch", r.epoch},
-         {"test_accuracy", r.test_accuracy},
-         {"val_accuracy", r.val_accuracy < 0 ? nlohmann::json() : nlohmann::json(r.val_accuracy)},
-         {"train_loss", r.train_loss},
-         {"images_per_second", r.images_per_second}});
-  write_json(o.run_dir + "/summary.json", {{"schema", "paramscale.train.summary/1"},
-                                           {"paramscale_version", PARAMSCALE_VERSION},
-                                           {"final_test_accuracy", s.final_test_accuracy},
-                                           {"best_test_accuracy", s.best_test_accuracy},
-                                           {"best_epoch", s.best_epoch},
-                                           {"best_selected_by", s.best_selected_by},
-                                           {"images_per_second", s.images_per_second},
-                                           {"train_seconds", s.train_seconds},
-                                           {"eval_seconds", s.eval_seconds},
-                                           {"total_seconds", s.total_seconds},
-                                           {"epochs_done", s.epochs_done},
-                                           {"resumed_from_epoch", s.resumed_from_epoch},
-                                           {"parameters", s.parameters},
-                                           {"settings", settings},
-                                           {"epochs", hist}});
+  write_json(o.run_dir + "/summary.json", summary_json(s, settings_json(a, family, rn, data)));
   std::printf(
       "test accuracy %.2f%% final, %.2f%% best (epoch %d, selected by %s); %.0f img/s; "
       "%.0f s; %s\n",
@@ -175,7 +186,8 @@ void add_train_command(CLI::App& app, Action* action) {
   cmd->add_flag("--resume", o.resume, "continue the run in -o from its checkpoint");
   cmd->add_option("--stop-after", o.stop_after,
                   "stop after this epoch as if killed (tests --resume)");
-  cmd->add_flag("--quiet,-q", a->quiet, "no per-epoch progress on stderr");
+  add_checkpoint_options(cmd, &o.checkpoint_minutes, &o.kill_after_checkpoints);
+  cmd->add_flag("--quiet,-q", a->quiet, "no progress on stderr");
   cmd->add_option("-o,--output", o.run_dir, "run directory")->required();
   cmd->callback([a, action] { *action = [a] { return run_train(*a); }; });
 }

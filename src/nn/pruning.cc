@@ -2,6 +2,8 @@
 #include "nn/pruning.h"
 
 #include <algorithm>
+#include <stdexcept>
+#include <string>
 
 namespace paramscale::nn {
 
@@ -21,6 +23,27 @@ std::map<int, torch::Tensor> ChannelScores::average() const {
   std::map<int, torch::Tensor> avg;
   for (const auto& [w, s] : sums_) avg[w] = s / static_cast<double>(std::max<int64_t>(batches_, 1));
   return avg;
+}
+
+void ChannelScores::save(torch::serialize::OutputArchive& archive) const {
+  torch::serialize::OutputArchive scores;
+  scores.write("batches", c10::IValue(batches_));
+  for (const auto& [w, s] : sums_) scores.write("width" + std::to_string(w), s);
+  archive.write("scores", scores);
+}
+
+void ChannelScores::load(torch::serialize::InputArchive& archive) {
+  torch::serialize::InputArchive scores;
+  archive.read("scores", scores);
+  c10::IValue batches;
+  scores.read("batches", batches);
+  batches_ = batches.toInt();
+  for (auto& [w, s] : sums_) {
+    torch::Tensor saved;
+    scores.read("width" + std::to_string(w), saved);
+    if (!saved.sizes().equals(s.sizes())) throw std::runtime_error("scores do not fit the model");
+    s = saved.to(s.device(), torch::kFloat64);
+  }
 }
 
 std::vector<int> live_widths(Model& model) {

@@ -24,6 +24,9 @@ class ChannelScores {
   int64_t batches() const { return batches_; }
   // Averaged scores per width index (float64, on the model's device).
   std::map<int, torch::Tensor> average() const;
+  // The sums and their count, for a checkpoint taken between two pruning steps.
+  void save(torch::serialize::OutputArchive& archive) const;
+  void load(torch::serialize::InputArchive& archive);  // throws on a damaged archive
 
  private:
   Model& model_;

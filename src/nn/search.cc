@@ -5,27 +5,30 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "arch/analysis.h"
 #include "nn/batches.h"
 #include "nn/checkpoint.h"
-#include "nn/model.h"
+#include "nn/epoch_progress.h"
 #include "nn/pruning.h"
+#include "nn/trainer.h"
+#include "nn/training.h"
 #include "scaling/fit_file.h"
 #include "scaling/neuralscale.h"
 #include "scaling/trace.h"
 #include "util/atomic_file.h"
-#include "util/files.h"
 #include "util/limits.h"
+#include "util/text.h"
 
 namespace paramscale::nn {
 
 namespace {
 
 using nlohmann::json;
-constexpr int64_t kCheckpointVersion = 1;
+constexpr int64_t kCheckpointVersion = 2;  // 2: with the scores and accumulators between steps
 
 // Everything but the model and optimizer that a resumed search needs, kept as JSON in
 // checkpoint.pt.
@@ -36,6 +39,9 @@ struct SearchState {
   int total_pruning_steps = 0;
   std::vector<std::vector<int>> rows;  // trace rows so far
   double seconds = 0, step_seconds = 0, bookkeeping_seconds = 0, iteration_seconds = 0;
+  // Since the last pruning step (a time checkpoint can fall between two).
+  double interval_loss = 0;
+  int64_t interval_correct = 0, interval_seen = 0;
   std::vector<IterationResult> done;
 };
 
@@ -91,6 +97,9 @@ json state_json(const SearchState& s) {
           {"step_seconds", s.step_seconds},
           {"bookkeeping_seconds", s.bookkeeping_seconds},
           {"iteration_seconds", s.iteration_seconds},
+          {"interval_loss", s.interval_loss},
+          {"interval_correct", s.interval_correct},
+          {"interval_seen", s.interval_seen},
           {"done", done}};
 }
 SearchState state_from(const json& j) {
@@ -104,6 +113,9 @@ SearchState state_from(const json& j) {
   s.step_seconds = j.at("step_seconds");
   s.bookkeeping_seconds = j.at("bookkeeping_seconds");
   s.iteration_seconds = j.at("iteration_seconds");
+  s.interval_loss = j.at("interval_loss");
+  s.interval_correct = j.at("interval_correct");
+  s.interval_seen = j.at("interval_seen");
   for (const auto& r : j.at("done")) s.done.push_back(iteration_from(r));
   return s;
 }
@@ -126,18 +138,15 @@ std::string settings_text(arch::Family family, const arch::DatasetShape& shape, 
 }
 
 Status save_state(const std::string& path, const SearchState& st, const std::string& settings,
-                  Model* model, torch::optim::Optimizer* optimizer) {
+                  Learner* learner, const ChannelScores* scores) {
   torch::serialize::OutputArchive ar;
   try {
     ar.write("version", c10::IValue(kCheckpointVersion));
     ar.write("settings", c10::IValue(settings));
     ar.write("state", c10::IValue(state_json(st).dump()));
-    if (model) {
-      torch::serialize::OutputArchive model_ar, opt_ar;
-      (*model)->save(model_ar);
-      optimizer->save(opt_ar);
-      ar.write("model", model_ar);
-      ar.write("optimizer", opt_ar);
+    if (learner) {
+      learner->save(ar);
+      scores->save(ar);
     }
   } catch (const std::exception& e) {
     return failure("cannot build search checkpoint " + path + ": " + first_line(e.what()));
@@ -151,10 +160,9 @@ Result<SearchState> load_state(const std::string& path, const std::string& setti
   try {
     torch::serialize::InputArchive ar;
     ar.load_from(path);
+    if (Status s = check_version(ar, kCheckpointVersion, "search checkpoint " + path); !s)
+      return s.error();
     c10::IValue v;
-    ar.read("version", v);
-    if (v.toInt() != kCheckpointVersion)
-      return bad_input("search checkpoint " + path + " has version " + std::to_string(v.toInt()));
     ar.read("settings", v);
     if (v.toStringRef() != settings)
       return bad_input("cannot resume " + path + ": it was started with other settings (" +
@@ -167,14 +175,12 @@ Result<SearchState> load_state(const std::string& path, const std::string& setti
   }
 }
 
-Status load_model(const std::string& path, Model& model, torch::optim::Optimizer& optimizer) {
+Status load_model(const std::string& path, Learner& learner, ChannelScores& scores) {
   try {
-    torch::serialize::InputArchive ar, model_ar, opt_ar;
+    torch::serialize::InputArchive ar;
     ar.load_from(path);
-    ar.read("model", model_ar);
-    model->load(model_ar);
-    ar.read("optimizer", opt_ar);
-    optimizer.load(opt_ar);
+    learner.load(ar);
+    scores.load(ar);
   } catch (const std::exception& e) {
     return bad_input("search checkpoint " + path + " is corrupt: " + first_line(e.what()));
   }
@@ -253,8 +259,295 @@ Status validate(const SearchOptions& o) {
   if (o.threads < 1 || o.threads > kMaxThreads)
     return bad_input("--threads must be between 1 and " + std::to_string(kMaxThreads));
   if (o.dir.empty()) return bad_input("an output directory (-o) is required");
+  return validate_checkpoint_minutes(o.checkpoint_minutes);
+}
+
+namespace {
+
+// What every iteration of one search() call shares: its inputs, derived sizes, clock, progress
+// and checkpoint timer.
+struct SearchRun {
+  SearchRun(arch::Family f, const arch::DatasetShape& sh, const DataSplits& d,
+            const SearchOptions& opt, const torch::Device& dev, std::string ckpt)
+      : family(f),
+        shape(sh),
+        data(d),
+        o(opt),
+        device(dev),
+        checkpoint(std::move(ckpt)),
+        settings(settings_text(f, sh, d, opt)),
+        start_widths(opt.start_widths.empty() ? arch::base_widths(f) : opt.start_widths),
+        images(d.train.size()),
+        steps_per_epoch(images / opt.batch_size),  // whole batches only: BN needs > 1 sample
+        warmup_steps(std::llround(opt.warmup_epochs * static_cast<double>(steps_per_epoch))),
+        max_steps(int64_t{opt.max_epochs} * steps_per_epoch),
+        progress(opt.progress),
+        timer(opt.checkpoint_minutes, opt.kill_after_checkpoints) {}
+
+  // Iteration 1's network must be buildable; descent iterations keep its parameter count (its
+  // "1.0x" budget).
+  Status set_up_budget();
+  // Writes the checkpoint (model, optimizer and scores when given) and restarts the timer.
+  Status save(SearchState& st, Learner* learner, const ChannelScores* scores);
+
+  const arch::Family family;
+  const arch::DatasetShape& shape;
+  const DataSplits& data;
+  const SearchOptions& o;
+  const torch::Device device;
+  const std::string checkpoint, settings;
+  const std::vector<int> start_widths;
+  scaling::Budget start_budget;
+  PixelLut lut;
+  const int64_t images, steps_per_epoch, warmup_steps, max_steps;
+  RunClock clock;
+  EpochProgress progress;
+  CheckpointTimer timer;
+};
+
+Status SearchRun::set_up_budget() {
+  if (Result<arch::Network> start = arch::build_network(family, shape, start_widths); !start)
+    return start.error();
+  else if (Status s = arch::check_materialisable(*start); !s)
+    return s;
+  start_budget = {scaling::BudgetKind::Params,
+                  static_cast<double>(scaling::count_params(family, shape, start_widths, o.count)) /
+                      static_cast<double>(scaling::count_params(
+                          family, shape, arch::base_widths(family), o.count))};
   return {};
 }
+
+Status SearchRun::save(SearchState& st, Learner* learner, const ChannelScores* scores) {
+  if (Status s = save_state(checkpoint, st, settings, learner, scores); !s) return s;
+  timer.saved();
+  return {};
+}
+
+// One architecture-descent iteration: its gated network, trained and pruned until it stops,
+// then its trace fitted. Steps: set_up(), prune_until_stop(), finish().
+class SearchIteration {
+ public:
+  SearchIteration(SearchRun& run, SearchState& st)
+      : run_(run), o_(run.o), st_(st), it_(st.iteration) {}
+
+  // The network (from the last fit after iteration 1) and its learner, resumed when the
+  // checkpoint is within this iteration.
+  Status set_up();
+  // Trains and prunes; true once pruning stopped, false when the stop_after_steps hook paused it.
+  Result<bool> prune_until_stop();
+  // The trace and its fit, the iteration's files, the next iteration's checkpoint, search.json.
+  Status finish();
+
+ private:
+  void train_minibatch();  // the schedule, the epoch's order, augmentation, the step, scoring
+  bool prune();            // one pruning step; true when the iteration stops
+  void report_pruning(int live, int pruned_total);
+  void end_epoch(bool pruning);
+  Status save() {
+    st_.iteration_seconds = seconds_before_ + seconds_since(started_);
+    st_.seconds = run_.clock.elapsed();
+    return run_.save(st_, learner_.get(), scores_.get());
+  }
+
+  SearchRun& run_;
+  const SearchOptions& o_;
+  SearchState& st_;
+  const int it_;
+  std::vector<int> widths_, live_;
+  int total_channels_ = 0;
+  std::unique_ptr<Learner> learner_;
+  std::unique_ptr<ChannelScores> scores_;
+  Clock::time_point started_ = Clock::now();
+  double seconds_before_ = 0;  // of this iteration, before this process
+  std::vector<int64_t> order_;
+  int64_t order_epoch_ = -1;
+  double last_loss_ = 0, last_accuracy_ = 0;
+  Clock::time_point last_report_ = Clock::now() - std::chrono::seconds(60);
+};
+
+Status SearchIteration::set_up() {
+  widths_ = run_.start_widths;
+  if (!st_.done.empty()) {
+    const auto sol = scaling::scale_neuralscale(run_.family, run_.shape, st_.done.back().laws,
+                                                run_.start_budget, o_.count);
+    if (!sol) return bad_input("iteration " + std::to_string(it_) + ": " + sol.error().message);
+    widths_ = sol->widths;
+  }
+  const Result<arch::Network> net =
+      arch::build_network(run_.family, run_.shape, widths_, /*gated=*/true);
+  if (!net) return net.error();
+  learner_ = std::make_unique<Learner>(*net, run_.device,
+                                       o_.seed * 1000003ull + static_cast<uint64_t>(it_),
+                                       SgdSettings{o_.lr, o_.momentum, o_.weight_decay});
+  scores_ = std::make_unique<ChannelScores>(learner_->model);
+  if (st_.step > 0) {
+    if (Status s = load_model(run_.checkpoint, *learner_, *scores_); !s) return s;
+  } else {
+    st_.pruning_steps = 0;
+    st_.rows.clear();
+    st_.iteration_seconds = st_.interval_loss = 0;
+    st_.interval_correct = st_.interval_seen = 0;
+  }
+  for (auto& [w, g] : learner_->model->gates()) g.requires_grad_(true);
+  live_ = live_widths(learner_->model);
+  for (int w : widths_) total_channels_ += w;
+  started_ = Clock::now();
+  seconds_before_ = st_.iteration_seconds;
+  learner_->model->train();
+  return {};
+}
+
+Result<bool> SearchIteration::prune_until_stop() {
+  const int64_t per_epoch = run_.steps_per_epoch;
+  for (bool stop = false; !stop;) {
+    if (st_.step >= run_.max_steps)
+      return failure("iteration " + std::to_string(it_) + " was still pruning after --max-epochs " +
+                     std::to_string(o_.max_epochs) +
+                     " epochs: raise --prune-per-step or --max-epochs");
+    if (st_.step % per_epoch == 0 || order_epoch_ < 0)
+      run_.progress.start_epoch(format("search iteration %d/%d  epoch %lld", it_, o_.iterations,
+                                       static_cast<long long>(st_.step / per_epoch + 1)),
+                                per_epoch, st_.step % per_epoch);
+    train_minibatch();
+    const bool pruning = st_.step > run_.warmup_steps;
+    // Scheduled checkpoints: every warm-up epoch, the end of warm-up, every pruning step.
+    bool scheduled = !pruning && (st_.step % per_epoch == 0 || st_.step == run_.warmup_steps);
+    if (pruning && scores_->batches() == o_.frequency) {
+      stop = prune();
+      scheduled = true;
+    }
+    if (st_.step % per_epoch == 0) end_epoch(pruning);
+    if (stop || !(scheduled || run_.timer.due())) continue;
+    if (Status s = save(); !s) return s.error();
+    if (scheduled && pruning && o_.stop_after_steps > 0 &&
+        st_.total_pruning_steps >= o_.stop_after_steps)
+      return false;  // as if killed right after this checkpoint
+  }
+  return true;
+}
+
+void SearchIteration::train_minibatch() {
+  const int64_t per_epoch = run_.steps_per_epoch;
+  const int64_t epoch = st_.step / per_epoch, pos = st_.step % per_epoch;
+  if (epoch != order_epoch_) {  // the epoch's order depends only on (seed, iteration, epoch)
+    Rng order{(o_.seed * 0x9E3779B97F4A7C15ull) ^ (static_cast<uint64_t>(it_) << 32) ^
+              static_cast<uint64_t>(epoch)};
+    order_ = permutation(run_.images, order);
+    order_epoch_ = epoch;
+  }
+  Rng augment{o_.seed * 0xBF58476D1CE4E5B9ull + static_cast<uint64_t>(st_.step) +
+              (static_cast<uint64_t>(it_) << 40)};
+  const double lr = lr_at(o_, st_.step, run_.warmup_steps, per_epoch);
+  const auto t0 = Clock::now();
+  const Learner::Step step =
+      learner_->step(run_.data.train, order_.data() + pos * o_.batch_size, o_.batch_size, run_.lut,
+                     o_.augment ? &augment : nullptr, lr);
+  ++st_.step;
+  st_.step_seconds += seconds_since(t0);
+  last_loss_ = step.loss;
+  run_.progress.batch_done(o_.batch_size, step.loss);
+  if (st_.step <= run_.warmup_steps) return;
+  const auto b0 = Clock::now();
+  scores_->accumulate();
+  st_.bookkeeping_seconds += seconds_since(b0);
+  st_.interval_loss += step.loss;
+  st_.interval_correct += step.correct;
+  st_.interval_seen += o_.batch_size;
+}
+
+bool SearchIteration::prune() {
+  int live_total = 0;
+  for (int l : live_) live_total += l;
+  int k = o_.prune_per_step;
+  if (o_.prune_fraction > 0) k = static_cast<int>(std::ceil(o_.prune_fraction * live_total));
+  const auto b0 = Clock::now();
+  const int pruned = prune_lowest(learner_->model, scores_->average(), k, o_.min_width, &live_);
+  st_.bookkeeping_seconds += seconds_since(b0);
+  ++st_.pruning_steps;
+  ++st_.total_pruning_steps;
+  last_accuracy_ =
+      static_cast<double>(st_.interval_correct) / static_cast<double>(st_.interval_seen);
+  bool every_layer_pruned = true, at_minimum = pruned == 0;
+  for (size_t w = 0; w < live_.size(); ++w) {
+    every_layer_pruned = every_layer_pruned && live_[w] < widths_[w];
+    at_minimum = at_minimum || live_[w] <= o_.min_width;
+  }
+  if (every_layer_pruned) st_.rows.push_back(live_);
+  const int pruned_total = total_channels_ - live_total + pruned;
+  const bool stop = at_minimum || pruned_total >= o_.stop_fraction * total_channels_;
+  if (o_.progress && (stop || seconds_since(last_report_) >= 5))
+    report_pruning(live_total - pruned, pruned_total);
+  scores_->reset();
+  st_.interval_correct = st_.interval_seen = 0;
+  st_.interval_loss = 0;
+  return stop;
+}
+
+void SearchIteration::report_pruning(int live, int pruned_total) {
+  last_report_ = Clock::now();
+  run_.progress.line(format(
+      "search iteration %d/%d  epoch %.1f  step %d  live %d/%d (%.0f%% pruned, stop at %.0f%%)  "
+      "rows %zu  loss %.3f  train %.1f%%  elapsed %s",
+      it_, o_.iterations, static_cast<double>(st_.step) / run_.steps_per_epoch, st_.pruning_steps,
+      live, total_channels_, 100.0 * pruned_total / total_channels_, 100 * o_.stop_fraction,
+      st_.rows.size(), st_.interval_loss / static_cast<double>(scores_->batches()),
+      100 * last_accuracy_, duration_text(run_.clock.elapsed()).c_str()));
+}
+
+void SearchIteration::end_epoch(bool pruning) {
+  run_.progress.end_epoch();
+  if (o_.progress && !pruning)
+    run_.progress.line(
+        format("search iteration %d/%d  warm-up epoch %lld/%g  loss %.3f  elapsed %s", it_,
+               o_.iterations, static_cast<long long>(st_.step / run_.steps_per_epoch),
+               o_.warmup_epochs, last_loss_, duration_text(run_.clock.elapsed()).c_str()));
+}
+
+Status SearchIteration::finish() {
+  scaling::Trace trace;
+  trace.width_names = arch::width_names(run_.family);
+  trace.rows = st_.rows;
+  const auto taus = scaling::trace_taus(run_.family, run_.shape, trace, o_.count);
+  if (!taus) return taus.error();
+  trace.tau = *taus;
+  Result<scaling::PowerLaws> laws = scaling::fit_trace(run_.family, run_.shape, trace, o_.count);
+  if (!laws)
+    return bad_input("iteration " + std::to_string(it_) + " recorded " +
+                     std::to_string(st_.rows.size()) + " trace rows, too few to fit (" +
+                     laws.error().message +
+                     "): prune more slowly (--prune-per-step, --frequency) or on more data");
+  laws->iteration = it_;
+  IterationResult r;
+  r.iteration = it_;
+  r.start_widths = widths_;
+  r.trace_rows = static_cast<int>(st_.rows.size());
+  r.pruning_steps = st_.pruning_steps;
+  r.epochs = static_cast<double>(st_.step) / run_.steps_per_epoch;
+  r.seconds = seconds_before_ + seconds_since(started_);
+  r.final_train_accuracy = last_accuracy_;
+  r.laws = *laws;
+  st_.done.push_back(r);
+  st_.step = 0;
+  st_.seconds = run_.clock.elapsed();
+  if (Status s = write_iteration_files(o_.dir, run_.family, run_.shape, o_, trace, st_); !s)
+    return s;
+  SearchState next = st_;
+  ++next.iteration;
+  next.pruning_steps = 0;
+  next.rows.clear();
+  if (Status s = run_.save(next, nullptr, nullptr); !s) return s;
+  if (Status s = write_summary(o_.dir, run_.settings, st_, it_ == o_.iterations); !s) return s;
+  double min_r2 = 1;
+  for (double v : r.laws.r2) min_r2 = std::min(min_r2, v);
+  if (o_.progress)
+    run_.progress.line(format(
+        "search iteration %d/%d done: %d trace rows, fit min R^2 %.3f, "
+        "%.1f epochs, %s",
+        it_, o_.iterations, r.trace_rows, min_r2, r.epochs, duration_text(r.seconds).c_str()));
+  return {};
+}
+
+}  // namespace
 
 Result<SearchSummary> search(arch::Family family, const arch::DatasetShape& shape,
                              const DataSplits& data, const SearchOptions& o) {
@@ -264,225 +557,42 @@ Result<SearchSummary> search(arch::Family family, const arch::DatasetShape& shap
   if (data.classes != shape.classes || data.train.channels != shape.channels ||
       data.train.height != shape.height || data.train.width != shape.width)
     return bad_input("dataset '" + data.name + "' does not match the network's input or classes");
-  const int64_t n = data.train.size();
-  const int64_t steps_per_epoch = n / o.batch_size;  // whole batches only: BN needs > 1 sample
-  if (steps_per_epoch < 1)
-    return bad_input("the training set (" + std::to_string(n) +
+  if (data.train.size() < o.batch_size)
+    return bad_input("the training set (" + std::to_string(data.train.size()) +
                      " images) is smaller than one batch");
-  std::error_code ec;
-  std::filesystem::create_directories(o.dir, ec);
-  if (ec) return bad_input("cannot create " + o.dir + ": " + ec.message());
-  remove_stale_temp_files(o.dir);  // a killed search's half-written files
-  const std::string ckpt = o.dir + "/checkpoint.pt";
-  if (!o.resume && std::filesystem::exists(ckpt))
-    return bad_input(
-        o.dir +
-        " already holds a search: pass --resume to continue it, or choose another directory");
-  const std::string settings = settings_text(family, shape, data, o);
+  const Result<std::string> checkpoint = prepare_output_dir(
+      o.dir, o.resume,
+      "already holds a search: pass --resume to continue it, or choose another directory",
+      /*create_exit_code=*/2);
+  if (!checkpoint) return checkpoint.error();
+  SearchRun run(family, shape, data, o, *device, *checkpoint);
   SearchState st;
   if (o.resume) {
-    Result<SearchState> loaded = load_state(ckpt, settings);
+    Result<SearchState> loaded = load_state(run.checkpoint, run.settings);
     if (!loaded) return loaded.error();
     st = *loaded;
     if (o.progress)
-      std::fprintf(stderr,
-                   "search: resuming iteration %d at minibatch %lld (pruning step %d of it), %zu "
-                   "iterations done\n",
-                   st.iteration, static_cast<long long>(st.step), st.pruning_steps, st.done.size());
+      run.progress.line(
+          format("search: resuming iteration %d at minibatch %lld (pruning step %d of it), %zu "
+                 "iterations done",
+                 st.iteration, static_cast<long long>(st.step), st.pruning_steps, st.done.size()));
   }
-  const std::vector<int> start_widths =
-      o.start_widths.empty() ? arch::base_widths(family) : o.start_widths;
-  if (Result<arch::Network> start = arch::build_network(family, shape, start_widths); !start)
-    return start.error();
-  else if (Status s = arch::check_materialisable(*start); !s)
-    return s.error();
-  // Descent iterations keep iteration 1's parameter count (its "1.0x" budget).
-  const scaling::Budget start_budget{
-      scaling::BudgetKind::Params,
-      static_cast<double>(scaling::count_params(family, shape, start_widths, o.count)) /
-          static_cast<double>(
-              scaling::count_params(family, shape, arch::base_widths(family), o.count))};
-  torch::set_num_threads(o.threads);
-  set_up_cpu_math();
-  keep_freed_memory_for_reuse();
-  const PixelLut lut = make_lut(data);
-  const int64_t warmup_steps = std::llround(o.warmup_epochs * static_cast<double>(steps_per_epoch));
-  const int64_t max_steps = int64_t{o.max_epochs} * steps_per_epoch;
-  const auto started = Clock::now();
-  const double seconds_before = st.seconds;
+  if (Status s = run.set_up_budget(); !s) return s.error();
+  set_up_training(o.threads);
+  run.lut = make_lut(data);
+  run.clock.start(st.seconds);
   SearchSummary sum;
-
   for (; st.iteration <= o.iterations; ++st.iteration) {
-    const int it = st.iteration;
-    std::vector<int> widths = start_widths;
-    if (!st.done.empty()) {
-      const auto sol =
-          scaling::scale_neuralscale(family, shape, st.done.back().laws, start_budget, o.count);
-      if (!sol) return bad_input("iteration " + std::to_string(it) + ": " + sol.error().message);
-      widths = sol->widths;
+    SearchIteration iteration(run, st);
+    if (Status s = iteration.set_up(); !s) return s.error();
+    const Result<bool> stopped = iteration.prune_until_stop();
+    if (!stopped) return stopped.error();
+    if (!*stopped) {
+      sum.seconds = st.seconds;
+      sum.iterations = st.done;
+      return sum;  // finished = false: paused by stop_after_steps
     }
-    const Result<arch::Network> net = arch::build_network(family, shape, widths, /*gated=*/true);
-    if (!net) return net.error();
-    torch::manual_seed(o.seed * 1000003ull + static_cast<uint64_t>(it));
-    Model model(*net);
-    model->to(*device);
-    torch::optim::SGD optimizer(
-        model->parameters(),
-        torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay));
-    if (st.step > 0) {
-      if (Status s = load_model(ckpt, model, optimizer); !s) return s.error();
-    } else {
-      st.pruning_steps = 0;
-      st.rows.clear();
-      st.iteration_seconds = 0;
-    }
-    for (auto& [w, g] : model->gates()) g.requires_grad_(true);
-    std::vector<int> live = live_widths(model);
-    int total_channels = 0;
-    for (int w : widths) total_channels += w;
-    const auto it_started = Clock::now();
-    const double it_seconds_before = st.iteration_seconds;
-    ChannelScores scores(model);
-    int64_t interval_correct = 0, interval_seen = 0;
-    double interval_loss = 0, last_accuracy = 0;
-    auto last_print = Clock::now() - std::chrono::seconds(60);
-    bool stop = false;
-    std::vector<int64_t> perm;
-    int64_t perm_epoch = -1;
-    model->train();
-    while (!stop) {
-      if (st.step >= max_steps)
-        return failure("iteration " + std::to_string(it) +
-                       " was still pruning after --max-epochs " + std::to_string(o.max_epochs) +
-                       " epochs: raise --prune-per-step or --max-epochs");
-      const int64_t epoch = st.step / steps_per_epoch, pos = st.step % steps_per_epoch;
-      if (epoch != perm_epoch) {  // the epoch's order depends only on (seed, iteration, epoch)
-        Rng order{(o.seed * 0x9E3779B97F4A7C15ull) ^ (static_cast<uint64_t>(it) << 32) ^
-                  static_cast<uint64_t>(epoch)};
-        perm = permutation(n, order);
-        perm_epoch = epoch;
-      }
-      Rng augment{o.seed * 0xBF58476D1CE4E5B9ull + static_cast<uint64_t>(st.step) +
-                  (static_cast<uint64_t>(it) << 40)};
-      const double lr = lr_at(o, st.step, warmup_steps, steps_per_epoch);
-      for (auto& group : optimizer.param_groups())
-        static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-      const auto t0 = Clock::now();
-      torch::Tensor labels;
-      torch::Tensor x = make_batch(data.train, perm.data() + pos * o.batch_size, o.batch_size, lut,
-                                   o.augment ? &augment : nullptr, &labels)
-                            .to(*device);
-      const torch::Tensor y = labels.to(*device);
-      const torch::Tensor logits = model->forward(x);
-      const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
-      optimizer.zero_grad();
-      for (auto& [w, g] : model->gates())
-        if (g.grad().defined()) g.mutable_grad().zero_();
-      loss.backward();
-      optimizer.step();
-      ++st.step;
-      st.step_seconds += seconds_since(t0);
-      const bool pruning = st.step > warmup_steps;
-      if (pruning) {
-        const auto b0 = Clock::now();
-        scores.accumulate();
-        st.bookkeeping_seconds += seconds_since(b0);
-        interval_loss += loss.item<double>();
-        interval_correct += logits.argmax(1).eq(y).sum().item<int64_t>();
-        interval_seen += o.batch_size;
-      }
-      bool checkpoint = !pruning && (st.step % steps_per_epoch == 0 || st.step == warmup_steps);
-      if (pruning && scores.batches() == o.frequency) {
-        int live_total = 0;
-        for (int l : live) live_total += l;
-        int k = o.prune_per_step;
-        if (o.prune_fraction > 0) k = static_cast<int>(std::ceil(o.prune_fraction * live_total));
-        const auto b0 = Clock::now();
-        const int pruned = prune_lowest(model, scores.average(), k, o.min_width, &live);
-        st.bookkeeping_seconds += seconds_since(b0);
-        ++st.pruning_steps;
-        ++st.total_pruning_steps;
-        last_accuracy = static_cast<double>(interval_correct) / static_cast<double>(interval_seen);
-        bool every_layer_pruned = true, at_minimum = pruned == 0;
-        for (size_t w = 0; w < live.size(); ++w) {
-          every_layer_pruned = every_layer_pruned && live[w] < widths[w];
-          at_minimum = at_minimum || live[w] <= o.min_width;
-        }
-        if (every_layer_pruned) st.rows.push_back(live);
-        const int pruned_total = total_channels - live_total + pruned;
-        stop = at_minimum || pruned_total >= o.stop_fraction * total_channels;
-        if (o.progress && (stop || seconds_since(last_print) >= 5)) {
-          last_print = Clock::now();
-          std::fprintf(
-              stderr,
-              "search iteration %d/%d  epoch %.1f  step %d  live %d/%d (%.0f%% pruned, stop at "
-              "%.0f%%)  rows %zu  loss %.3f  train %.1f%%  elapsed %s\n",
-              it, o.iterations, static_cast<double>(st.step) / steps_per_epoch, st.pruning_steps,
-              live_total - pruned, total_channels, 100.0 * pruned_total / total_channels,
-              100 * o.stop_fraction, st.rows.size(), interval_loss / scores.batches(),
-              100 * last_accuracy, duration_text(seconds_before + seconds_since(started)).c_str());
-        }
-        scores.reset();
-        interval_correct = interval_seen = 0;
-        interval_loss = 0;
-        checkpoint = true;
-      }
-      if (o.progress && !pruning && st.step % steps_per_epoch == 0)
-        std::fprintf(
-            stderr, "search iteration %d/%d  warm-up epoch %lld/%g  loss %.3f  elapsed %s\n", it,
-            o.iterations, static_cast<long long>(st.step / steps_per_epoch), o.warmup_epochs,
-            loss.item<double>(), duration_text(seconds_before + seconds_since(started)).c_str());
-      if (checkpoint && !stop) {
-        st.iteration_seconds = it_seconds_before + seconds_since(it_started);
-        st.seconds = seconds_before + seconds_since(started);
-        if (Status s = save_state(ckpt, st, settings, &model, &optimizer); !s) return s.error();
-        if (o.stop_after_steps > 0 && st.total_pruning_steps >= o.stop_after_steps && pruning) {
-          sum.seconds = st.seconds;
-          sum.iterations = st.done;
-          return sum;  // finished = false: as if killed right after this checkpoint
-        }
-      }
-    }
-
-    scaling::Trace trace;
-    trace.width_names = arch::width_names(family);
-    trace.rows = st.rows;
-    const auto taus = scaling::trace_taus(family, shape, trace, o.count);
-    if (!taus) return taus.error();
-    trace.tau = *taus;
-    Result<scaling::PowerLaws> laws = scaling::fit_trace(family, shape, trace, o.count);
-    if (!laws)
-      return bad_input("iteration " + std::to_string(it) + " recorded " +
-                       std::to_string(st.rows.size()) + " trace rows, too few to fit (" +
-                       laws.error().message +
-                       "): prune more slowly (--prune-per-step, --frequency) or on more data");
-    laws->iteration = it;
-    IterationResult r;
-    r.iteration = it;
-    r.start_widths = widths;
-    r.trace_rows = static_cast<int>(st.rows.size());
-    r.pruning_steps = st.pruning_steps;
-    r.epochs = static_cast<double>(st.step) / steps_per_epoch;
-    r.seconds = it_seconds_before + seconds_since(it_started);
-    r.final_train_accuracy = last_accuracy;
-    r.laws = *laws;
-    st.done.push_back(r);
-    st.step = 0;
-    st.seconds = seconds_before + seconds_since(started);
-    if (Status s = write_iteration_files(o.dir, family, shape, o, trace, st); !s) return s.error();
-    SearchState next = st;
-    ++next.iteration;
-    next.pruning_steps = 0;
-    next.rows.clear();
-    if (Status s = save_state(ckpt, next, settings, nullptr, nullptr); !s) return s.error();
-    if (Status s = write_summary(o.dir, settings, st, it == o.iterations); !s) return s.error();
-    if (o.progress) {
-      double min_r2 = 1;
-      for (double v : r.laws.r2) min_r2 = std::min(min_r2, v);
-      std::fprintf(
-          stderr, "search iteration %d/%d done: %d trace rows, fit min R^2 %.3f, %.1f epochs, %s\n",
-          it, o.iterations, r.trace_rows, min_r2, r.epochs, duration_text(r.seconds).c_str());
-    }
+    if (Status s = iteration.finish(); !s) return s.error();
   }
   sum.finished = true;
   sum.iterations = st.done;

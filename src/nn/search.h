@@ -2,7 +2,7 @@
 // per architecture-descent iteration, and the power-law fit of each trace.
 //
 // Torch-free interface (the CLI includes it; the implementation is in search.cc). What it does,
-// following ../shared/reference/neuralscale/README.md:
+// following the NeuralScale reference implementation:
 //   iteration 1 builds the family at its base widths (or start_widths), iteration i > 1 at the
 //   widths the fit of iteration i-1 gives for iteration 1's parameter count (the 1.0x budget,
 //   closest tau rule); with gates at every
@@ -21,10 +21,17 @@
 // Files in dir: trace_<i>.csv (header, widths, tau), fit_<i>.json (iteration i's laws alone),
 // fit.json (every iteration so far: feed it to `paramscale scale --fit`), search.json (settings,
 // per-iteration rows, R^2, epochs, seconds), checkpoint.pt (after every pruning step and warm-up
-// epoch; temp file + rename). A killed search resumed with the same settings continues from the
-// last checkpoint — the last finished pruning step or iteration — and ends with the same files as
-// an uninterrupted run (same threads, CPU). Starting afresh in a directory with a checkpoint is
-// refused.
+// epoch, and every `checkpoint_minutes` in between; temp file + rename; format version 2 holds the
+// Taylor scores and loss/accuracy sums since the last pruning step, a version-1 file is refused
+// with one line). A killed search resumed with the same settings continues from the last
+// checkpoint and ends with the same files as an uninterrupted run (same threads, CPU): each
+// minibatch's order and augmentation depend only on (seed, iteration, minibatch). Starting afresh
+// in a directory with a checkpoint is refused.
+//
+// Structure (search.cc): search() runs one SearchIteration per descent iteration — set_up() (the
+// network and its nn/training Learner, shared with the trainer), prune_until_stop() (minibatch,
+// scoring, pruning step, stop rule, checkpoints, progress) and finish() (trace, fit, files).
+// Progress within an epoch is nn/epoch_progress's.
 #pragma once
 
 #include <cstdint>
@@ -62,6 +69,8 @@ struct SearchOptions {
   bool resume = false;
   int stop_after_steps =
       0;  // > 0: stop after this many pruning steps in total, as if killed (tests)
+  double checkpoint_minutes = 10;  // also checkpoint between scheduled ones this often; 0: never
+  int kill_after_checkpoints = 0;  // >0: SIGKILL itself after this many checkpoints (tests)
   bool progress = true;
 };
 

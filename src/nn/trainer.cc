@@ -1,17 +1,18 @@
 // The training loop; see trainer.h.
 #include "nn/trainer.h"
 
-#include <chrono>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <sstream>
 
+#include "arch/families.h"
 #include "nn/batches.h"
 #include "nn/checkpoint.h"
-#include "nn/model.h"
-#include "util/files.h"
+#include "nn/epoch_progress.h"
+#include "nn/training.h"
 #include "util/limits.h"
+#include "util/text.h"
 
 namespace paramscale::nn {
 
@@ -46,7 +47,7 @@ double lr_at(const TrainOptions& o, const std::vector<int>& milestones, int64_t 
 std::string settings_text(const arch::Network& net, const DataSplits& d, const TrainOptions& o) {
   std::ostringstream s;
   s.precision(15);
-  s << "family=" << static_cast<int>(net.family) << "\nwidths=";
+  s << "family=" << arch::family_name(net.family) << "\nwidths=";
   for (int w : net.widths) s << w << ',';
   s << "\ndataset=" << d.name << "\ntrain_images=" << d.train.size()
     << "\nval_images=" << d.val.size() << "\nepochs=" << o.epochs << "\nbatch_size=" << o.batch_size
@@ -96,8 +97,196 @@ Status validate(const TrainOptions& o) {
     return bad_input("--threads must be between 1 and " + std::to_string(kMaxThreads));
   if (o.run_dir.empty()) return bad_input("an output directory (-o) is required");
   if (o.stop_after < 0) return bad_input("--stop-after must not be negative");
+  return validate_checkpoint_minutes(o.checkpoint_minutes);
+}
+
+Status validate_checkpoint_minutes(double minutes) {
+  if (minutes >= 0 && std::isfinite(minutes)) return {};
+  return bad_input(format(
+      "--checkpoint-minutes must be a finite number of minutes, at least 0, got %g", minutes));
+}
+
+namespace {
+
+// Minibatches per epoch: a final batch of one image is dropped (BatchNorm cannot normalise a
+// single sample).
+int64_t steps_per_epoch(int64_t images, int batch_size) {
+  return (images + batch_size - 1) / batch_size - (images % batch_size == 1 ? 1 : 0);
+}
+
+// One call of train(): the epochs from the checkpoint's position to the end (or to stop_after).
+class TrainingRun {
+ public:
+  TrainingRun(const arch::Network& net, const DataSplits& data, const TrainOptions& o,
+              const torch::Device& device, std::string checkpoint)
+      : data_(data),
+        o_(o),
+        checkpoint_(std::move(checkpoint)),
+        learner_(net, device, o.seed, {o.lr, o.momentum, o.weight_decay, /*nesterov=*/o.nesterov}),
+        device_(device),
+        lut_(make_lut(data)),
+        milestones_(milestones_for(o)),
+        images_(data.train.size()),
+        steps_(steps_per_epoch(images_, o.batch_size)),
+        progress_(o.progress),
+        timer_(o.checkpoint_minutes, o.kill_after_checkpoints) {
+    state_.settings = settings_text(net, data, o);
+  }
+
+  Status resume();
+  Status run();
+  TrainSummary summary();
+  arch::Weights weights() const { return learner_.model->to_weights(); }
+
+ private:
+  Status train_epoch(int epoch);
+  Status finish_epoch(int epoch);
+  Status save();
+  void print_epoch(const EpochRecord& r) const;
+
+  const DataSplits& data_;
+  const TrainOptions& o_;
+  const std::string checkpoint_;
+  Learner learner_;
+  torch::Device device_;
+  const PixelLut lut_;
+  const std::vector<int> milestones_;
+  const int64_t images_, steps_;
+  TrainState state_;
+  int resumed_from_epoch_ = 0;
+  double lr_ = 0;  // of the epoch's last minibatch
+  RunClock clock_;
+  EpochProgress progress_;
+  CheckpointTimer timer_;
+};
+
+Status TrainingRun::resume() {
+  if (Status s = load_checkpoint(checkpoint_, learner_, &state_); !s) return s;
+  const EpochPosition& p = state_.position;
+  if (p.batch < 0 || p.batch >= steps_ || p.seen < 0 || p.correct < 0)
+    return bad_input("checkpoint " + checkpoint_ + " is inconsistent (its position in epoch " +
+                     std::to_string(state_.epoch + 1) + " is outside it)");
+  resumed_from_epoch_ = state_.epoch;
+  if (o_.progress && p.batch > 0)
+    progress_.line(format("train: resuming epoch %d at minibatch %lld of %lld", state_.epoch + 1,
+                          static_cast<long long>(p.batch), static_cast<long long>(steps_)));
   return {};
 }
+
+Status TrainingRun::run() {
+  clock_.start(state_.total_seconds);
+  for (int epoch = state_.epoch + 1; epoch <= o_.epochs; ++epoch) {
+    if (Status s = train_epoch(epoch); !s) return s;
+    if (Status s = finish_epoch(epoch); !s) return s;
+    if (o_.stop_after == epoch && epoch < o_.epochs) break;
+  }
+  return {};
+}
+
+// The epoch's minibatches from the checkpoint's position, with a time checkpoint when one is due.
+Status TrainingRun::train_epoch(int epoch) {
+  EpochPosition& p = state_.position;
+  Rng rng{o_.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(epoch)};
+  const std::vector<int64_t> order = permutation(images_, rng);
+  if (p.batch > 0) rng.state = p.shuffle_rng;  // the augmentation draws continue from there
+  learner_.model->train();
+  progress_.start_epoch(format("epoch %d/%d", epoch, o_.epochs), steps_, p.batch,
+                        o_.epochs - epoch);
+  while (p.batch < steps_) {
+    const auto t0 = Clock::now();
+    lr_ = lr_at(o_, milestones_, (epoch - 1) * steps_ + p.batch, steps_);
+    const int64_t first = p.batch * o_.batch_size;
+    const int64_t count = std::min<int64_t>(o_.batch_size, images_ - first);
+    const Learner::Step step = learner_.step(data_.train, order.data() + first, count, lut_,
+                                             o_.augment ? &rng : nullptr, lr_);
+    p.loss_sum += step.loss * static_cast<double>(count);
+    p.correct += step.correct;
+    p.seen += count;
+    p.shuffle_rng = rng.state;
+    ++p.batch;
+    p.train_seconds += seconds_since(t0);
+    progress_.batch_done(count, step.loss);
+    if (p.batch < steps_ && timer_.due()) {
+      state_.total_seconds = clock_.elapsed();
+      if (Status s = save(); !s) return s;
+    }
+  }
+  progress_.end_epoch();
+  return {};
+}
+
+// Evaluation, the epoch's log row, its checkpoint and its line.
+Status TrainingRun::finish_epoch(int epoch) {
+  const EpochPosition p = state_.position;
+  const auto t1 = Clock::now();
+  EpochRecord r;
+  r.epoch = epoch;
+  r.lr = lr_;
+  r.train_loss = p.loss_sum / static_cast<double>(p.seen);
+  r.train_accuracy = static_cast<double>(p.correct) / static_cast<double>(p.seen);
+  r.val_accuracy = evaluate(learner_.model, data_.val, lut_, device_);
+  r.test_accuracy = evaluate(learner_.model, data_.test, lut_, device_);
+  r.images_per_second = static_cast<double>(p.seen) / p.train_seconds;
+  r.epoch_seconds = p.train_seconds + seconds_since(t1);
+  r.elapsed_seconds = clock_.elapsed();
+  state_.train_seconds += p.train_seconds;
+  state_.eval_seconds += seconds_since(t1);
+  state_.total_seconds = r.elapsed_seconds;
+  state_.history.push_back(r);
+  state_.epoch = epoch;
+  state_.position = {};
+  if (Status s = save(); !s) return s;
+  if (Status s = write_log_csv(o_.run_dir + "/log.csv", state_.history); !s) return s;
+  print_epoch(r);
+  return {};
+}
+
+Status TrainingRun::save() {
+  if (Status s = save_checkpoint(checkpoint_, learner_, state_); !s) return s;
+  timer_.saved();
+  return {};
+}
+
+void TrainingRun::print_epoch(const EpochRecord& r) const {
+  if (!o_.progress) return;
+  const double eta = (state_.total_seconds / r.epoch) * (o_.epochs - r.epoch);
+  char val[16] = "-";
+  if (r.val_accuracy >= 0) std::snprintf(val, sizeof val, "%.2f%%", 100 * r.val_accuracy);
+  std::fprintf(stderr,
+               "epoch %d/%d  lr %.4g  loss %.4f  train %.2f%%  val %s  test %.2f%%  %.0f img/s  "
+               "elapsed %s  eta %s\n",
+               r.epoch, o_.epochs, r.lr, r.train_loss, 100 * r.train_accuracy, val,
+               100 * r.test_accuracy, r.images_per_second, duration_text(r.elapsed_seconds).c_str(),
+               duration_text(eta).c_str());
+}
+
+TrainSummary TrainingRun::summary() {
+  const TrainState& st = state_;
+  TrainSummary sum;
+  sum.resumed_from_epoch = resumed_from_epoch_;
+  sum.epochs_done = st.epoch;
+  sum.finished = st.epoch >= o_.epochs;
+  sum.history = st.history;
+  sum.threads = o_.threads;
+  for (const auto& p : learner_.model->parameters()) sum.parameters += p.numel();
+  sum.train_seconds = st.train_seconds;
+  sum.eval_seconds = st.eval_seconds;
+  sum.total_seconds = st.total_seconds;
+  const bool by_val = !data_.val.labels.empty();
+  sum.best_selected_by = by_val ? "validation" : "test";
+  double best = -1;
+  for (const EpochRecord& r : st.history) {
+    const double key = by_val ? r.val_accuracy : r.test_accuracy;
+    if (key > best) best = key, sum.best_epoch = r.epoch, sum.best_test_accuracy = r.test_accuracy;
+  }
+  const int64_t per_epoch = std::min<int64_t>(images_, steps_ * o_.batch_size);
+  if (st.train_seconds > 0)
+    sum.images_per_second = static_cast<double>(per_epoch) * st.epoch / st.train_seconds;
+  if (!st.history.empty()) sum.final_test_accuracy = st.history.back().test_accuracy;
+  return sum;
+}
+
+}  // namespace
 
 Result<TrainSummary> train(const arch::Network& net, const DataSplits& data,
                            const TrainOptions& o) {
@@ -105,122 +294,21 @@ Result<TrainSummary> train(const arch::Network& net, const DataSplits& data,
   if (Status s = check_data_fits(net, data); !s) return s.error();
   const Result<torch::Device> device = resolve_device(o.device);
   if (!device) return device.error();
-  std::error_code ec;
-  std::filesystem::create_directories(o.run_dir, ec);
-  if (ec) return failure("cannot create " + o.run_dir + ": " + ec.message());
-  remove_stale_temp_files(o.run_dir);  // a killed run's half-written files
-  const std::string ckpt = o.run_dir + "/checkpoint.pt";
-  if (!o.resume && std::filesystem::exists(ckpt))
-    return bad_input(o.run_dir +
-                     " already holds a checkpoint: pass --resume to continue it, or choose "
-                     "another output directory");
-
-  torch::set_num_threads(o.threads);
-  set_up_cpu_math();
-  keep_freed_memory_for_reuse();
-  torch::manual_seed(o.seed);
-  Model model(net);
-  model->to(*device);
-  torch::optim::SGD optimizer(model->parameters(), torch::optim::SGDOptions(o.lr)
-                                                       .momentum(o.momentum)
-                                                       .nesterov(o.nesterov)
-                                                       .weight_decay(o.weight_decay));
-  TrainState st;
-  st.settings = settings_text(net, data, o);
-  TrainSummary sum;
-  if (o.resume) {
-    if (Status s = load_checkpoint(ckpt, model, optimizer, &st); !s) return s.error();
-    sum.resumed_from_epoch = st.epoch;
-  }
-  const auto lut = make_lut(data);
-  const auto milestones = milestones_for(o);
-  const int64_t n = data.train.size();
-  // Drop a final batch of one image (BatchNorm cannot normalise a single sample).
-  const int64_t steps = (n + o.batch_size - 1) / o.batch_size - (n % o.batch_size == 1 ? 1 : 0);
-  const auto start = Clock::now();
-  const double elapsed_before = st.total_seconds;
-  for (int epoch = st.epoch + 1; epoch <= o.epochs; ++epoch) {
-    const auto t0 = Clock::now();
-    model->train();
-    Rng rng{o.seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(epoch)};
-    const auto perm = permutation(n, rng);
-    double loss_sum = 0, lr = o.lr;
-    int64_t correct = 0, seen = 0;
-    for (int64_t s = 0; s < steps; ++s) {
-      lr = lr_at(o, milestones, (epoch - 1) * steps + s, steps);
-      for (auto& group : optimizer.param_groups())
-        static_cast<torch::optim::SGDOptions&>(group.options()).lr(lr);
-      const int64_t b = std::min<int64_t>(o.batch_size, n - s * o.batch_size);
-      torch::Tensor labels;
-      torch::Tensor x = make_batch(data.train, perm.data() + s * o.batch_size, b, lut,
-                                   o.augment ? &rng : nullptr, &labels);
-      x = x.to(*device);
-      torch::Tensor y = labels.to(*device);
-      torch::Tensor logits = model->forward(x);
-      torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
-      optimizer.zero_grad();
-      loss.backward();
-      optimizer.step();
-      loss_sum += loss.item<double>() * static_cast<double>(b);
-      correct += logits.argmax(1).eq(y).sum().item<int64_t>();
-      seen += b;
-    }
-    const double train_s = seconds_since(t0);
-    const auto t1 = Clock::now();
-    EpochRecord r;
-    r.epoch = epoch;
-    r.lr = lr;
-    r.train_loss = loss_sum / static_cast<double>(seen);
-    r.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
-    r.val_accuracy = evaluate(model, data.val, lut, *device);
-    r.test_accuracy = evaluate(model, data.test, lut, *device);
-    r.images_per_second = static_cast<double>(seen) / train_s;
-    r.epoch_seconds = seconds_since(t0);
-    r.elapsed_seconds = elapsed_before + seconds_since(start);
-    st.train_seconds += train_s;
-    st.eval_seconds += seconds_since(t1);
-    st.total_seconds = r.elapsed_seconds;
-    st.history.push_back(r);
-    st.epoch = epoch;
-    if (Status s = save_checkpoint(ckpt, model, optimizer, st); !s) return s.error();
-    if (Status s = write_log_csv(o.run_dir + "/log.csv", st.history); !s) return s.error();
-    if (o.progress) {
-      const double eta = (st.total_seconds / epoch) * (o.epochs - epoch);
-      char val[16] = "-";
-      if (r.val_accuracy >= 0) std::snprintf(val, sizeof val, "%.2f%%", 100 * r.val_accuracy);
-      std::fprintf(
-          stderr,
-          "epoch %d/%d  lr %.4g  loss %.4f  train %.2f%%  val %s  test %.2f%%  %.0f img/s  "
-          "elapsed %s  eta %s\n",
-          epoch, o.epochs, lr, r.train_loss, 100 * r.train_accuracy, val, 100 * r.test_accuracy,
-          r.images_per_second, duration_text(r.elapsed_seconds).c_str(),
-          duration_text(eta).c_str());
-    }
-    if (o.stop_after == epoch && epoch < o.epochs) break;
-  }
-  sum.epochs_done = st.epoch;
-  sum.finished = st.epoch >= o.epochs;
-  sum.history = st.history;
-  sum.threads = o.threads;
-  for (const auto& p : model->parameters()) sum.parameters += p.numel();
-  sum.train_seconds = st.train_seconds;
-  sum.eval_seconds = st.eval_seconds;
-  sum.total_seconds = st.total_seconds;
-  const bool by_val = !data.val.labels.empty();
-  sum.best_selected_by = by_val ? "validation" : "test";
-  double best = -1;
-  for (const EpochRecord& r : st.history) {
-    const double key = by_val ? r.val_accuracy : r.test_accuracy;
-    if (key > best) best = key, sum.best_epoch = r.epoch, sum.best_test_accuracy = r.test_accuracy;
-  }
-  const int64_t per_epoch = std::min<int64_t>(n, steps * o.batch_size);
-  if (st.train_seconds > 0)
-    sum.images_per_second = static_cast<double>(per_epoch) * st.epoch / st.train_seconds;
-  if (!st.history.empty()) sum.final_test_accuracy = st.history.back().test_accuracy;
-  if (sum.finished) {
-    if (Status s = arch::write_weights(o.run_dir + "/weights.psw", model->to_weights()); !s)
+  const Result<std::string> checkpoint = prepare_output_dir(
+      o.run_dir, o.resume,
+      "already holds a checkpoint: pass --resume to continue it, or choose another output "
+      "directory",
+      /*create_exit_code=*/1);
+  if (!checkpoint) return checkpoint.error();
+  set_up_training(o.threads);
+  TrainingRun run(net, data, o, *device, *checkpoint);
+  if (o.resume)
+    if (Status s = run.resume(); !s) return s.error();
+  if (Status s = run.run(); !s) return s.error();
+  TrainSummary sum = run.summary();
+  if (sum.finished)
+    if (Status s = arch::write_weights(o.run_dir + "/weights.psw", run.weights()); !s)
       return s.error();
-  }
   return sum;
 }
 

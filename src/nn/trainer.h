@@ -1,16 +1,20 @@
 // nn/trainer: trains an arch::Network on a dataset with libtorch, resumably and reproducibly.
 //
 // Torch-free interface (the CLI includes it; the implementation is in trainer.cc). The trainer
-// writes into run_dir: checkpoint.pt every epoch (model, optimizer, epoch, RNG state, log, best
-// epoch, settings; temp file + rename, so a crash never leaves a half-written or lost checkpoint),
-// log.csv (one row per finished epoch) and, when done, weights.psw (arch/weights format).
+// writes into run_dir: checkpoint.pt at the end of every epoch and every `checkpoint_minutes`
+// within one (model, optimizer, epoch, the position within the epoch, RNG state, log, best epoch,
+// settings; nn/checkpoint.h; temp file + rename, so a crash never leaves a half-written or lost
+// checkpoint), log.csv (one row per finished epoch) and, when done, weights.psw (arch/weights
+// format). Progress within an epoch goes to stderr as nn/epoch_progress.h describes.
 //
 // Reproducibility: model initialisation draws from torch's generator seeded with `seed`; the
-// shuffle and augmentation of epoch e draw from a generator seeded with (seed, e), so a run resumed
-// from epoch e's checkpoint replays exactly what an uninterrupted run does. Same seed and the same
-// thread count on CPU give bit-identical weights. A resume must use the same settings (threads and
-// device may differ, at the price of bit-identity); a checkpoint that cannot be read is an error and
-// is never overwritten. Starting a fresh run in a directory that holds a checkpoint is refused.
+// shuffle and augmentation of epoch e draw from a generator seeded with (seed, e), whose state the
+// checkpoint keeps, so a run resumed from any checkpoint — an epoch's end or within an epoch —
+// replays exactly what an uninterrupted run does. Same seed and the same thread count on CPU give
+// bit-identical weights. A resume must use the same settings (threads, device and the checkpoint
+// interval may differ, the first two at the price of bit-identity); a checkpoint that cannot be
+// read is an error and is never overwritten. Starting a fresh run in a directory that holds a
+// checkpoint is refused.
 //
 // Schedules: "multistep" multiplies the rate by `gamma` at each milestone epoch (default: at 1/3,
 // 2/3 and 5/6 of the epochs — the reference's 100/200/250 of 300); "cosine" anneals to 0 per step.
@@ -40,14 +44,16 @@ struct TrainOptions {
   std::vector<int> milestones;         // empty: 1/3, 2/3, 5/6 of the epochs
   double gamma = 0.1;
   double warmup_epochs = 0;
-  bool augment = false;                // random crop (padding 4) + horizontal flip
+  bool augment = false;  // random crop (padding 4) + horizontal flip
   uint64_t seed = 0;
   int threads = 1;
   std::string device = "cpu";  // cpu | cuda | cuda:N
   std::string run_dir;
   bool resume = false;
-  int stop_after = 0;  // >0: stop after this epoch as if killed (to test --resume)
-  bool progress = true;  // per-epoch line on stderr
+  int stop_after = 0;              // >0: stop after this epoch as if killed (to test --resume)
+  double checkpoint_minutes = 10;  // also checkpoint within an epoch this often; 0: epoch ends only
+  int kill_after_checkpoints = 0;  // >0: SIGKILL itself after this many checkpoints (tests)
+  bool progress = true;            // progress within each epoch and a line per epoch on stderr
 };
 
 struct EpochRecord {
@@ -73,6 +79,8 @@ struct TrainSummary {
 };
 
 Status validate(const TrainOptions& options);
+// The one check of --checkpoint-minutes, shared with the search: a finite number, at least 0.
+Status validate_checkpoint_minutes(double minutes);
 
 // Trains `net` on `data`; see the header comment for what lands in options.run_dir.
 Result<TrainSummary> train(const arch::Network& net, const DataSplits& data,

@@ -5,21 +5,13 @@
 #include <filesystem>
 #include <fstream>
 
-#include "support/run_command.h"
-#include "support/temp_dir.h"
-
-using paramscale::test::expect_one_line_error;
-using paramscale::test::run_command;
-using paramscale::test::run_paramscale;
-using paramscale::test::TempDir;
+#include "nn/tiny_runs.h"
 
 namespace {
 
-const std::string kTrain =
-    "train --model vgg11 --dataset synthetic --widths 8,8,16,16,16,16,16,16 --subset 192 -q ";
+const std::string kTrain = paramscale::test::kTinyTrain + "--subset 192 -q ";
 const std::string kSearch =
-    "search --model vgg11 --dataset synthetic --start-widths 16,16,16,16,16,16,16,16 --subset 192 "
-    "--batch-size 32 --warmup 1 --prune-fraction 0.05 --frequency 1 --iterations 1 -q ";
+    paramscale::test::kTinySearch + "--prune-fraction 0.05 --frequency 1 --iterations 1 -q ";
 
 struct BadInput {
   std::string args;

@@ -5,22 +5,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "support/run_command.h"
-#include "support/temp_dir.h"
-
-using paramscale::test::expect_one_line_error;
-using paramscale::test::run_paramscale;
-using paramscale::test::slurp;
-using paramscale::test::TempDir;
+#include "nn/tiny_runs.h"
 
 namespace {
 // A small VGG-11 on the synthetic task: 192 images, 6 minibatches per epoch, a pruning step after
 // every minibatch once warm-up is over. (Seeds 0-3 all give 18-28 trace rows and every beta >
 // 0.13.)
-const std::string kSettings =
-    "search --model vgg11 --dataset synthetic --start-widths 16,16,16,16,16,16,16,16 "
-    "--subset 192 --batch-size 32 --warmup 1 --prune-fraction 0.05 --frequency 1 "
-    "--iterations 2 --threads 2 ";
+const std::string kSettings = paramscale::test::kTinySearch +
+                              "--prune-fraction 0.05 --frequency 1 --iterations 2 --threads 2 ";
 const std::string kTiny = kSettings + "-q ";
 
 std::vector<std::vector<int>> trace_rows(const std::string& path) {

@@ -4,17 +4,11 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "support/run_command.h"
-#include "support/temp_dir.h"
-
-using paramscale::test::run_paramscale;
-using paramscale::test::slurp;
-using paramscale::test::TempDir;
+#include "nn/tiny_runs.h"
 
 namespace {
 const std::string kTiny =
-    "train --model vgg11 --dataset synthetic --widths 8,8,16,16,16,16,16,16 "
-    "--threads 2 --batch-size 32 --subset 192 -q ";
+    paramscale::test::kTinyTrain + "--threads 2 --batch-size 32 --subset 192 -q ";
 }
 
 TEST(CliTrain, WritesRunDirectory) {
