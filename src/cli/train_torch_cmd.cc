@@ -9,7 +9,7 @@
 #include "cli/network_args.h"
 #include "nn/dataset.h"
 #include "nn/trainer.h"
-#include "util/atomic_file.h"
+#include "rundir/run_dir.h"
 #include "util/version.h"
 
 namespace paramscale::cli {
@@ -25,10 +25,6 @@ struct TrainArgs {
   int threads = 0;
   bool quiet = false;
 };
-
-void write_json(const std::string& path, const nlohmann::json& j) {
-  unwrap(write_file_atomic(path, j.dump(2) + "\n"));
-}
 
 // libtorch reports an allocation it cannot make (a batch too large for this machine) by throwing,
 // with a backtrace in its message: the first line is the error.
@@ -134,13 +130,13 @@ int run_train(TrainArgs a) {
                                     {"budget", rn.budget_text},
                                     {"align", rn.align.k}};
   const nn::TrainSummary s = unwrap(train_guarded(net, data, o));
-  write_json(o.run_dir + "/arch.json", arch_json);
+  unwrap(rundir::write_arch(o.run_dir, arch_json));
   if (!s.finished) {
     std::printf("stopped after epoch %d of %d (--stop-after); continue with --resume\n",
                 s.epochs_done, o.epochs);
     return 0;
   }
-  write_json(o.run_dir + "/summary.json", summary_json(s, settings_json(a, family, rn, data)));
+  unwrap(rundir::write_summary(o.run_dir, summary_json(s, settings_json(a, family, rn, data))));
   std::printf(
       "test accuracy %.2f%% final, %.2f%% best (epoch %d, selected by %s); %.0f img/s; "
       "%.0f s; %s\n",

@@ -19,7 +19,7 @@
 #include "scaling/fit_file.h"
 #include "scaling/neuralscale.h"
 #include "scaling/trace.h"
-#include "util/atomic_file.h"
+#include "util/json_file.h"
 #include "util/limits.h"
 #include "util/text.h"
 
@@ -229,7 +229,7 @@ Status write_summary(const std::string& dir, const std::string& settings, const 
                   {"step_seconds", st.step_seconds},
                   {"bookkeeping_seconds", st.bookkeeping_seconds},
                   {"iterations", its}};
-  return write_file_atomic(dir + "/search.json", j.dump(2) + "\n");
+  return write_json_file(dir + "/search.json", j);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "nn/checkpoint.h"
 #include "nn/epoch_progress.h"
 #include "nn/training.h"
+#include "rundir/run_dir.h"
 #include "util/limits.h"
 #include "util/text.h"
 
@@ -236,7 +237,8 @@ Status TrainingRun::finish_epoch(int epoch) {
   state_.epoch = epoch;
   state_.position = {};
   if (Status s = save(); !s) return s;
-  if (Status s = write_log_csv(o_.run_dir + "/log.csv", state_.history); !s) return s;
+  if (Status s = write_log_csv(rundir::file_in(o_.run_dir, rundir::kLogFile), state_.history); !s)
+    return s;
   print_epoch(r);
   return {};
 }
@@ -307,7 +309,9 @@ Result<TrainSummary> train(const arch::Network& net, const DataSplits& data,
   if (Status s = run.run(); !s) return s.error();
   TrainSummary sum = run.summary();
   if (sum.finished)
-    if (Status s = arch::write_weights(o.run_dir + "/weights.psw", run.weights()); !s)
+    if (Status s =
+            arch::write_weights(rundir::file_in(o.run_dir, rundir::kWeightsFile), run.weights());
+        !s)
       return s.error();
   return sum;
 }

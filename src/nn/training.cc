@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "nn/batches.h"
+#include "rundir/run_dir.h"
 #include "util/files.h"
 
 namespace paramscale::nn {
@@ -25,7 +26,7 @@ Result<std::string> prepare_output_dir(const std::string& dir, bool resume,
   std::filesystem::create_directories(dir, ec);
   if (ec) return Error{"cannot create " + dir + ": " + ec.message(), create_exit_code};
   remove_stale_temp_files(dir);  // a killed run's half-written files
-  const std::string checkpoint = dir + "/checkpoint.pt";
+  const std::string checkpoint = rundir::file_in(dir, rundir::kCheckpointFile);
   if (!resume && std::filesystem::exists(checkpoint)) return bad_input(dir + " " + refusal);
   return checkpoint;
 }
