@@ -100,9 +100,9 @@ std::vector<std::string> short_names(const std::vector<std::string>& paths) {
 
 // The devices named by --device, checked before anything is measured: each must be "local" or in
 // the devices file, and a device runs only what its bundle has (ONNX Runtime).
-std::map<std::string, device::Device> resolve_devices(const BenchArgs& a,
-                                                      const std::vector<std::string>& names,
-                                                      const std::vector<std::string>& runtimes) {
+std::map<std::string, device::Device> resolve_devices(
+    const BenchArgs& a, const std::vector<std::string>& names,
+    const std::vector<rt::RuntimeKind>& runtimes) {
   std::map<std::string, device::Device> out;
   std::vector<device::Device> registry;
   bool loaded = false;
@@ -111,10 +111,10 @@ std::map<std::string, device::Device> resolve_devices(const BenchArgs& a,
     if (!loaded) registry = unwrap(device::read_devices(a.devices_path));
     loaded = true;
     out[n] = unwrap(device::find_device(registry, n, a.devices_path));
-    for (const auto& r : runtimes)
-      if (r != "ort")
-        fail_usage("runtime " + r + " is not in the device bundle (device '" + n +
-                   "' measures ort)");
+    for (const auto r : runtimes)
+      if (r != rt::RuntimeKind::kOrt)
+        fail_usage("runtime " + std::string(rt::to_string(r)) +
+                   " is not in the device bundle (device '" + n + "' measures ort)");
   }
   return out;
 }
@@ -132,7 +132,9 @@ std::vector<int> default_batch(const std::string& model) {
 }
 
 std::vector<BenchCell> plan(const BenchArgs& a) {
-  const auto runtimes = split_list(a.runtimes, "--runtime", rt::known_runtimes());
+  std::vector<rt::RuntimeKind> runtimes;
+  for (const auto& r : split_list(a.runtimes, "--runtime", rt::known_runtimes()))
+    runtimes.push_back(unwrap(rt::parse_runtime(r)));
   const auto devices = split_list(a.devices, "--device", {});
   // "all" (0) is resolved where the measurement runs: every core of this machine or the device.
   std::vector<int> threads;
@@ -147,8 +149,9 @@ std::vector<BenchCell> plan(const BenchArgs& a) {
       a.batches.empty() ? std::vector<int>{} : unwrap(parse_int_list(a.batches, "--batch"));
   for (int b : given_batches)
     if (b > kMaxBatch) fail_usage("--batch: " + std::to_string(b) + " is more than the limit");
-  const auto levels =
-      split_list(a.opt_levels, "--opt-level", {"disable", "basic", "extended", "all"});
+  std::vector<rt::OptLevel> levels;
+  for (const auto& l : split_list(a.opt_levels, "--opt-level", rt::opt_level_names()))
+    levels.push_back(unwrap(rt::parse_opt_level(l)));
   const auto arenas = split_list(a.arenas, "--arena", {"on", "off"});
   const auto patterns = split_list(a.mem_patterns, "--mem-pattern", {"on", "off"});
   rt::Protocol p;
@@ -171,17 +174,17 @@ std::vector<BenchCell> plan(const BenchArgs& a) {
   for (const auto& dev : devices)
     for (const auto& m : a.models) {
       const std::vector<int> batches = given_batches.empty() ? default_batch(m) : given_batches;
-      for (const auto& r : runtimes)
+      for (const auto r : runtimes)
         for (int t : threads)
           for (int b : batches)
             // ORT-only options collapse to their first value on other runtimes.
-            for (size_t l = 0; l < (r == "ort" ? levels.size() : 1); ++l)
-              for (size_t e = 0; e < (r == "ort" ? arenas.size() : 1); ++e)
-                for (size_t q = 0; q < (r == "ort" ? patterns.size() : 1); ++q) {
+            for (size_t l = 0; l < (rt::has_ort_options(r) ? levels.size() : 1); ++l)
+              for (size_t e = 0; e < (rt::has_ort_options(r) ? arenas.size() : 1); ++e)
+                for (size_t q = 0; q < (rt::has_ort_options(r) ? patterns.size() : 1); ++q) {
                   rt::MeasureRequest c{m, {}, p};
-                  c.backend.runtime = r;
+                  c.backend.runtime = rt::to_string(r);
                   c.backend.threads = t;
-                  c.backend.opt_level = levels[l];
+                  c.backend.opt_level = rt::to_string(levels[l]);
                   c.backend.arena = arenas[e] == "on";
                   c.backend.mem_pattern = patterns[q] == "on";
                   c.protocol.batch = b;
@@ -199,7 +202,7 @@ std::string describe(const BenchCell& cell) {
            ? std::string("all cores")
            : std::to_string(c.backend.threads) + " thread" + (c.backend.threads == 1 ? "" : "s")) +
       ", batch " + std::to_string(c.protocol.batch);
-  if (c.backend.runtime == "ort")
+  if (c.backend.runtime_kind() == rt::RuntimeKind::kOrt)
     s += ", opt " + c.backend.opt_level + ", arena " + (c.backend.arena ? "on" : "off") +
          ", mem-pattern " + (c.backend.mem_pattern ? "on" : "off");
   return s;

@@ -194,9 +194,10 @@ int run_size(const SizeArgs& a) {
   if (a.threads < 0 || a.threads > 1024) fail_usage("--threads must be 1..1024 (0: every core)");
   if (a.repeats < 2 || a.repeats > 100) fail_usage("--repeats must be 2..100");
   unwrap(runtime::check_protocol(a.protocol));
-  if (a.device != device::kLocal && a.runtime != "ort")
+  const bool ort = runtime::runtime_named(a.runtime) == runtime::RuntimeKind::kOrt;
+  if (a.device != device::kLocal && !ort)
     fail_usage("runtime " + a.runtime + " is not in the device bundle (devices measure ort)");
-  if (a.precision == "int8" && a.runtime != "ort")
+  if (a.precision == "int8" && !ort)
     fail_usage("--precision int8 needs --runtime ort (QDQ models are ONNX Runtime's format)");
   const auto families = resolve_families(a.net);
   if (families.size() != 1) fail_usage("size needs one --model");
@@ -273,7 +274,7 @@ void add_size_command(CLI::App& app, Action* action) {
   cmd->add_option("--threads", a->threads, "Intra-op threads (0: every core of the device)")
       ->capture_default_str();
   cmd->add_option("--opt-level", a->opt_level, "ORT graph optimisation")
-      ->check(CLI::IsMember({"disable", "basic", "extended", "all"}))
+      ->check(CLI::IsMember(runtime::opt_level_names()))
       ->capture_default_str();
   cmd->add_option("--repeats", a->repeats, "Measurements per budget (at least 2)")
       ->capture_default_str();

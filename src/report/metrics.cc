@@ -3,6 +3,8 @@
 #include <map>
 #include <tuple>
 
+#include "runtime/kinds.h"
+
 namespace paramscale::report {
 
 std::optional<double> Point::accuracy_per_mb() const {
@@ -213,6 +215,11 @@ void add_precision_comparisons(Metrics& out) {
 }
 
 }  // namespace
+
+bool shows_opt_level(const std::string& runtime) {
+  const auto kind = runtime::runtime_named(runtime);
+  return kind && runtime::has_ort_options(*kind);
+}
 
 Metrics compute_metrics(const std::vector<nlohmann::json>& records) {
   Metrics out;

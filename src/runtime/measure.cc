@@ -102,11 +102,12 @@ nlohmann::json layout_probe(const MeasureRequest& r, const std::vector<int64_t>&
 
 // libtorch runs the network a training run directory describes; the ONNX runtimes run .onnx files.
 Status check_model_kind(const MeasureRequest& r, bool run_dir) {
-  if (r.backend.runtime == "torch" && !run_dir)
+  const bool torch = r.backend.runtime_kind() == RuntimeKind::kTorch;
+  if (torch && !run_dir)
     return bad_input("'" + r.model_path +
                      "': the torch runtime runs a training run directory (arch.json + "
                      "weights.psw), not a model file");
-  if (r.backend.runtime != "torch" && run_dir)
+  if (!torch && run_dir)
     return bad_input("'" + r.model_path + "' is a directory; runtime " + r.backend.runtime +
                      " needs an .onnx file (paramscale export --run DIR -o model.onnx)");
   return {};
@@ -128,7 +129,7 @@ Result<ConvLayout> probe_ort_layout(const std::string& model_path, const Backend
   if (fd < 0) return failure("cannot create a temporary file for the optimised model");
   close(fd);
   BackendOptions o = options;
-  o.runtime = "ort";
+  o.runtime = to_string(RuntimeKind::kOrt);
   o.optimized_model_path = path;
   auto b = make_backend(o);
   Status s = b.ok() ? (*b)->load(model_path, shape) : Status(b.error());
@@ -358,7 +359,8 @@ Result<nlohmann::json> measure(const MeasureRequest& request) {
   const ThrottleVerdict throttle = judge_throttling(board_before, board_after);
   rec["board"] = board_json(board_before, board_after, throttle);
   rec["validity"] = timing_validity(rec["environment"], throttle);
-  if (r.backend.runtime == "ort" && r.protocol.layout) rec["layout"] = layout_probe(r, *shape);
+  if (r.backend.runtime_kind() == RuntimeKind::kOrt && r.protocol.layout)
+    rec["layout"] = layout_probe(r, *shape);
   return rec;
 }
 

@@ -150,7 +150,8 @@ std::vector<std::string> bench_args(const StudyConfig& c, const Cell& cell,
       "--target-ci",   std::to_string(b.target_ci),
       "--max-seconds", std::to_string(b.max_seconds),
       "--json",        out};
-  if (cell.runtime == "ort") args.insert(args.end(), {"--opt-level", cell.opt_level});
+  if (cell.runtime_kind() == runtime::RuntimeKind::kOrt)
+    args.insert(args.end(), {"--opt-level", cell.opt_level});
   if (cell.device != device::kLocal)
     args.insert(args.end(), {"--device", cell.device, "--devices", devices_file});
   return args;
