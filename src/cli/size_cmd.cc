@@ -17,6 +17,7 @@
 #include "cli/quantize_noise.h"
 #include "cli/table.h"
 #include "export/onnx_export.h"
+#include "runtime/bench_record.h"
 #include "runtime/measure.h"
 #include "sizing/cache.h"
 #include "sizing/search.h"
@@ -49,8 +50,8 @@ std::string budget_text(double p) {
   return b;
 }
 
-double statistic(const json& record, const std::string& metric) {
-  return record["latency_ms"][metric].get<double>();
+double statistic(const runtime::LatencyStats& s, const std::string& metric) {
+  return metric == "p90" ? s.p90 : metric == "p95" ? s.p95 : metric == "p99" ? s.p99 : s.median;
 }
 
 class Prober {
@@ -130,13 +131,16 @@ class Prober {
     r.backend.opt_level = a_.opt_level;
     r.protocol = a_.protocol;
     r.protocol.layout = false;
-    auto rec = targets_.measure(r, a_.device);
+    auto raw = targets_.measure(r, a_.device);
+    if (!raw.ok()) return raw.error();
+    auto rec = runtime::BenchRecord::parse(*raw);
     if (!rec.ok()) return rec.error();
-    if (!(*rec)["validity"].value("timings_valid", true))
-      return failure("timings not valid (" + (*rec)["validity"]["reasons"][0].get<std::string>() +
+    if (!rec->validity.timings_valid)
+      return failure("timings not valid (" +
+                     (rec->validity.reasons.empty() ? "" : rec->validity.reasons[0]) +
                      "): size needs the device's own timings");
-    return sizing::Measurement{statistic(*rec, a_.metric),
-                               (*rec)["memory"]["runtime_memory_bytes"].get<double>() / 1e6};
+    return sizing::Measurement{statistic(rec->latency.stats, a_.metric),
+                               static_cast<double>(rec->memory.runtime_bytes()) / 1e6};
   }
 
   const SizeArgs& a_;

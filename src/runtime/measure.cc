@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <random>
 
+#include "runtime/bench_record.h"
 #include "runtime/board.h"
 #include "runtime/environment.h"
 #include "runtime/memory.h"
@@ -78,26 +79,21 @@ Result<Stop> timed_runs(Backend& b, const Protocol& p, std::vector<double>* ms) 
   return stop;
 }
 
-nlohmann::json mem_json(const ProcMemory& m) {
-  return {{"vm_rss", m.rss}, {"vm_hwm", m.hwm}, {"vm_size", m.size}, {"vm_peak", m.peak}};
-}
-
-nlohmann::json stats_json(const LatencyStats& s) {
-  return {{"runs", s.runs},     {"min", s.min}, {"mean", s.mean},  {"median", s.median},
-          {"p90", s.p90},       {"p95", s.p95}, {"p99", s.p99},    {"max", s.max},
-          {"stddev", s.stddev}, {"cv", s.cv},   {"total", s.total}};
-}
-
 // ORT only, after every measurement: the optimised graph's convolutions by layout and precision.
-nlohmann::json layout_probe(const MeasureRequest& r, const std::vector<int64_t>& shape) {
+LayoutRecord layout_probe(const MeasureRequest& r, const std::vector<int64_t>& shape) {
+  LayoutRecord l;
   auto c = probe_ort_layout(r.model_path, r.backend, shape);
-  if (!c.ok()) return {{"error", c.error().message}};
-  return {{"convs", c->convs},
-          {"nchwc_convs", c->nchwc_convs},
-          {"nchwc_fraction", c->convs > 0 ? double(c->nchwc_convs) / c->convs : 0.0},
-          {"int8_convs", c->int8_convs},
-          {"int8_ops", c->int8_ops},
-          {"qdq_nodes", c->qdq_nodes}};
+  if (!c.ok()) {
+    l.error = c.error().message;
+    return l;
+  }
+  l.convs = c->convs;
+  l.nchwc_convs = c->nchwc_convs;
+  l.nchwc_fraction = c->convs > 0 ? double(c->nchwc_convs) / c->convs : 0.0;
+  l.int8_convs = c->int8_convs;
+  l.int8_ops = c->int8_ops;
+  l.qdq_nodes = c->qdq_nodes;
+  return l;
 }
 
 // libtorch runs the network a training run directory describes; the ONNX runtimes run .onnx files.
@@ -139,13 +135,8 @@ Result<ConvLayout> probe_ort_layout(const std::string& model_path, const Backend
 }
 
 nlohmann::json timing_validity(const nlohmann::json& environment, const ThrottleVerdict& throttle) {
-  nlohmann::json reasons = nlohmann::json::array();
-  if (environment.value("emulated", false))
-    reasons.push_back("emulated: " + environment.value("build_arch", std::string("?")) +
-                      " binary on a " + environment.value("kernel_arch", std::string("?")) +
-                      " kernel, timings are the emulator's");
-  if (throttle.throttled) reasons.push_back("throttled: " + throttle.detail);
-  return {{"timings_valid", reasons.empty()}, {"reasons", reasons}};
+  const Validity v = judge_validity(environment, throttle);
+  return {{"timings_valid", v.timings_valid}, {"reasons", v.reasons}};
 }
 
 Status check_protocol(const Protocol& p) {
@@ -230,57 +221,25 @@ nlohmann::json error_record(const MeasureRequest& r, const Error& e) {
 
 namespace {
 
-// The process's memory at each stage of one measurement (baseline: before the runtime exists).
-struct MemoryStages {
-  ProcMemory baseline, after_init, after_session, after_warmup, after_runs;
-  PeakReset reset;
-};
-
-nlohmann::json memory_json(const MemoryStages& m, const Backend& b) {
-  const int64_t peak = m.after_runs.hwm;
-  return {{"baseline", mem_json(m.baseline)},
-          {"after_runtime_init", mem_json(m.after_init)},
-          {"after_session", mem_json(m.after_session)},
-          {"after_warmup", mem_json(m.after_warmup)},
-          {"after_runs", mem_json(m.after_runs)},
-          {"peak_inference_rss", peak},
-          {"peak_scope", m.reset.ok ? "timed runs" : "whole process (VmHWM reset unavailable)"},
-          {"hwm_reset", {{"ok", m.reset.ok}, {"detail", m.reset.detail}}},
-          {"runtime_memory_bytes", peak - m.baseline.rss},
-          {"session_bytes", m.after_session.rss - m.baseline.rss},
-          {"allocator_stats", b.allocator_stats()}};
-}
-
-nlohmann::json model_json(const MeasureRequest& r, bool run_dir, const ModelInfo& info,
-                          const std::vector<int64_t>& shape, const std::string& hash) {
-  nlohmann::json m = {{"path", r.model_path}, {"format", run_dir ? "run directory" : "onnx"},
-                      {"sha256", hash},       {"input_name", info.input_name},
-                      {"input_shape", shape}, {"weight_bytes", info.weight_bytes},
-                      {"opset", info.opset}};
+ModelFacts model_facts(const MeasureRequest& r, bool run_dir, const ModelInfo& info,
+                       const std::vector<int64_t>& shape, const std::string& hash) {
+  ModelFacts m;
+  m.path = r.model_path;
+  m.run_dir = run_dir;
+  m.sha256 = hash;
+  m.input_name = info.input_name;
+  m.input_shape = shape;
+  m.weight_bytes = info.weight_bytes;
+  m.opset = info.opset;
   // What deploying it costs on disk: the .onnx file, or a run directory's weights file.
   struct stat file {};
   if (::stat(run_dir ? (r.model_path + "/weights.psw").c_str() : r.model_path.c_str(), &file) == 0)
-    m["file_bytes"] = static_cast<int64_t>(file.st_size);
+    m.file_bytes = static_cast<int64_t>(file.st_size);
   return m;
 }
 
-nlohmann::json latency_json(const std::vector<double>& ms, const Stop& stop) {
-  nlohmann::json l = stats_json(summarize(ms));
-  l["median_ci95"] = {stop.interval.lo, stop.interval.hi};
-  l["median_ci95_relative"] = stop.interval.relative;
-  l["converged"] = stop.converged;
-  l["stopped_by"] = stop.reason;
-  return l;
-}
-
-nlohmann::json board_json(const BoardState& before, const BoardState& after,
-                          const ThrottleVerdict& throttle) {
-  return {{"before", to_json(before)},
-          {"after", to_json(after)},
-          {"throttling",
-           {{"throttled", throttle.throttled},
-            {"method", throttle.method},
-            {"detail", throttle.detail}}}};
+LatencyRecord latency_record(const std::vector<double>& ms, const Stop& stop) {
+  return {summarize(ms), stop.interval, stop.converged, stop.reason};
 }
 
 // Room for every timing the run may take, touched before the peak is reset: the samples' own
@@ -340,28 +299,31 @@ Result<nlohmann::json> measure(const MeasureRequest& request) {
   if (!after_init.ok() || !after_session.ok() || !after_warmup.ok() || !after_runs.ok())
     return failure("cannot read /proc/self/status during the measurement");
 
-  nlohmann::json rec;
-  rec["schema"] = kRecordSchema;
-  rec["request"] = request_to_json(r);
-  rec["model"] = model_json(r, run_dir, *info, *shape, *hash);
-  rec["runtime"] = {{"name", b.name()}, {"version", b.version()}, {"options", b.options()}};
-  rec["protocol"] = rec["request"]["protocol"];
-  rec["warmup"] = {{"runs", ws.runs}, {"ms", ws.total}};
-  rec["latency_ms"] = latency_json(ms, *stop);
-  rec["timings_ms"] = ms;
-  rec["memory"] =
-      memory_json({*baseline, *after_init, *after_session, *after_warmup, *after_runs, reset}, b);
-  rec["output"] = {{"shape", b.output_shape()}};
+  BenchRecord rec;
+  rec.request = r;
+  rec.model = model_facts(r, run_dir, *info, *shape, *hash);
+  rec.runtime_name = b.name();
+  rec.runtime_version = b.version();
+  rec.runtime_options = b.options();
+  rec.warmup_runs = ws.runs;
+  rec.warmup_ms = ws.total;
+  rec.latency = latency_record(ms, *stop);
+  rec.timings_ms = std::move(ms);
+  // The peak during inference is VmHWM after the timed runs: the peak was reset before them.
+  rec.memory = {*baseline,   *after_init,     *after_session, *after_warmup,
+                *after_runs, after_runs->hwm, reset,          b.allocator_stats()};
+  rec.output_shape = b.output_shape();
   // The outputs themselves for small heads (a classifier's logits), so records from two machines
   // (an x86 host and an ARM device) can be compared for agreement, not only for speed.
-  if (const auto out = b.output(); out.size() <= kMaxRecordedOutputs) rec["output"]["values"] = out;
-  rec["environment"] = environment();
-  const ThrottleVerdict throttle = judge_throttling(board_before, board_after);
-  rec["board"] = board_json(board_before, board_after, throttle);
-  rec["validity"] = timing_validity(rec["environment"], throttle);
+  if (auto out = b.output(); out.size() <= kMaxRecordedOutputs) rec.output_values = std::move(out);
+  rec.environment = environment();
+  rec.board_before = to_json(board_before);
+  rec.board_after = to_json(board_after);
+  rec.throttling = judge_throttling(board_before, board_after);
+  rec.validity = judge_validity(rec.environment, rec.throttling);
   if (r.backend.runtime_kind() == RuntimeKind::kOrt && r.protocol.layout)
-    rec["layout"] = layout_probe(r, *shape);
-  return rec;
+    rec.layout = layout_probe(r, *shape);
+  return rec.to_json();
 }
 
 }  // namespace paramscale::runtime
