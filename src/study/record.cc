@@ -148,6 +148,56 @@ nlohmann::json quantization(const nlohmann::json& deployment) {
   q.erase("tensors");
   return q;
 }
+
+// The cell as measured: "all cores" on a device becomes the count the device resolved it to.
+nlohmann::json cell_block(const StudyConfig& config, const Cell& cell,
+                          const runtime::BenchRecord& bench) {
+  nlohmann::json c = cell_to_json(cell);
+  if (cell.threads <= 0) c["threads"] = bench.request ? bench.request->backend.threads : 0;
+  c["dataset"] = config.dataset;
+  return c;
+}
+
+// The network's exact analysis, with the MACs and activation bytes of the layers each scalable
+// width sets.
+nlohmann::json analysis_block(arch::Family family, const arch::Network& net,
+                              const std::vector<int>& widths, int batch) {
+  const arch::Analysis a = arch::analyze(net, batch);
+  const std::vector<std::string> names = arch::width_names(family);
+  std::vector<int64_t> w_macs(widths.size(), 0), w_act(widths.size(), 0);
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const int w = net.layers[i].width_index;
+    if (w < 0) continue;
+    w_macs[w] += a.layers[i].macs;
+    w_act[w] += a.layers[i].activation_bytes;
+  }
+  nlohmann::json per_width = nlohmann::json::array();
+  for (size_t w = 0; w < widths.size(); ++w)
+    per_width.push_back({{"name", names[w]},
+                         {"width", widths[w]},
+                         {"macs", w_macs[w]},
+                         {"activation_bytes", w_act[w]}});
+  return {{"params", a.params},
+          {"proxy_params", a.proxy_params},
+          {"macs", a.macs},
+          {"weight_bytes", a.weight_bytes},
+          {"activation_sum_bytes", a.activation_sum_bytes},
+          {"peak_activation_bytes", a.peak_activation_bytes},
+          {"batch", a.batch},
+          {"per_width", per_width}};
+}
+
+// The first model's explanation in `paramscale explain --json` output; null when there is none.
+nlohmann::json explain_block(const nlohmann::json& explain) {
+  if (!explain.is_object() || !explain.contains("models") || !explain["models"].is_array() ||
+      explain["models"].empty() || !explain["models"][0].is_object())
+    return nullptr;
+  const nlohmann::json& m = explain["models"][0];
+  return {{"explanation", m.value("explanation", nlohmann::json())},
+          {"profiling_overhead", m.value("profiling_overhead", nlohmann::json())},
+          {"peak", explain.value("peak", nlohmann::json())},
+          {"threads", explain.value("threads", nlohmann::json())}};
+}
 }  // namespace
 
 Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
@@ -164,23 +214,6 @@ Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
   if (!measured.ok()) return measured.error();
   const nlohmann::json& bench = *measured->raw;
   const runtime::BenchRecord& b = measured->record;
-  const arch::Analysis a = arch::analyze(*net, config.bench.batch);
-
-  // Per scalable width: the MACs and activation bytes of the layers whose channels it sets.
-  const std::vector<std::string> names = arch::width_names(*family);
-  std::vector<int64_t> w_macs(widths.size(), 0), w_act(widths.size(), 0);
-  for (size_t i = 0; i < net->layers.size(); ++i) {
-    const int w = net->layers[i].width_index;
-    if (w < 0) continue;
-    w_macs[w] += a.layers[i].macs;
-    w_act[w] += a.layers[i].activation_bytes;
-  }
-  nlohmann::json per_width = nlohmann::json::array();
-  for (size_t w = 0; w < widths.size(); ++w)
-    per_width.push_back({{"name", names[w]},
-                         {"width", widths[w]},
-                         {"macs", w_macs[w]},
-                         {"activation_bytes", w_act[w]}});
 
   nlohmann::json accuracy = nullptr;
   if (!train.is_null())
@@ -189,31 +222,9 @@ Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
   nlohmann::json record{
       {"schema_version", kRecordSchemaVersion},
       {"key", cell.key()},
-      {"cell",
-       {{"model", cell.model},
-        {"method", cell.method},
-        {"budget", cell.budget},
-        {"seed", cell.seed},
-        {"runtime", cell.runtime},
-        // "all cores" on a device: the count the device resolved it to
-        {"threads", cell.threads > 0 ? cell.threads
-                    : b.request      ? b.request->backend.threads
-                                     : 0},
-        {"opt_level", cell.opt_level},
-        {"align", cell.align},
-        {"device", cell.device},
-        {"dataset", config.dataset},
-        {"precision", cell.precision}}},
+      {"cell", cell_block(config, cell, b)},
       {"widths", widths},
-      {"analysis",
-       {{"params", a.params},
-        {"proxy_params", a.proxy_params},
-        {"macs", a.macs},
-        {"weight_bytes", a.weight_bytes},
-        {"activation_sum_bytes", a.activation_sum_bytes},
-        {"peak_activation_bytes", a.peak_activation_bytes},
-        {"batch", a.batch},
-        {"per_width", per_width}}},
+      {"analysis", analysis_block(*family, *net, widths, config.bench.batch)},
       {"accuracy", accuracy},
       {"deployed_accuracy", deployed_accuracy(deployment)},
       {"quantization", quantization(deployment)},
@@ -228,14 +239,7 @@ Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
                                                           {"reasons", nlohmann::json::array()}})},
       {"train", train},
       {"bench", bench}};
-  if (explain.is_object() && explain.contains("models") && explain["models"].is_array() &&
-      !explain["models"].empty() && explain["models"][0].is_object()) {
-    const nlohmann::json& m = explain["models"][0];
-    record["explain"] = {{"explanation", m.value("explanation", nlohmann::json())},
-                         {"profiling_overhead", m.value("profiling_overhead", nlohmann::json())},
-                         {"peak", explain.value("peak", nlohmann::json())},
-                         {"threads", explain.value("threads", nlohmann::json())}};
-  }
+  if (nlohmann::json e = explain_block(explain); !e.is_null()) record["explain"] = std::move(e);
   return record;
 }
 
