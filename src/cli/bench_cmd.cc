@@ -24,6 +24,7 @@
 #include "cli/command.h"
 #include "cli/table.h"
 #include "device/registry.h"
+#include "runtime/bench_record.h"
 #include "runtime/child.h"
 #include "runtime/model_info.h"
 #include "util/atomic_file.h"
@@ -100,9 +101,9 @@ std::vector<std::string> short_names(const std::vector<std::string>& paths) {
 
 // The devices named by --device, checked before anything is measured: each must be "local" or in
 // the devices file, and a device runs only what its bundle has (ONNX Runtime).
-std::map<std::string, device::Device> resolve_devices(const BenchArgs& a,
-                                                      const std::vector<std::string>& names,
-                                                      const std::vector<std::string>& runtimes) {
+std::map<std::string, device::Device> resolve_devices(
+    const BenchArgs& a, const std::vector<std::string>& names,
+    const std::vector<rt::RuntimeKind>& runtimes) {
   std::map<std::string, device::Device> out;
   std::vector<device::Device> registry;
   bool loaded = false;
@@ -111,10 +112,10 @@ std::map<std::string, device::Device> resolve_devices(const BenchArgs& a,
     if (!loaded) registry = unwrap(device::read_devices(a.devices_path));
     loaded = true;
     out[n] = unwrap(device::find_device(registry, n, a.devices_path));
-    for (const auto& r : runtimes)
-      if (r != "ort")
-        fail_usage("runtime " + r + " is not in the device bundle (device '" + n +
-                   "' measures ort)");
+    for (const auto r : runtimes)
+      if (r != rt::RuntimeKind::kOrt)
+        fail_usage("runtime " + std::string(rt::to_string(r)) +
+                   " is not in the device bundle (device '" + n + "' measures ort)");
   }
   return out;
 }
@@ -132,7 +133,9 @@ std::vector<int> default_batch(const std::string& model) {
 }
 
 std::vector<BenchCell> plan(const BenchArgs& a) {
-  const auto runtimes = split_list(a.runtimes, "--runtime", rt::known_runtimes());
+  std::vector<rt::RuntimeKind> runtimes;
+  for (const auto& r : split_list(a.runtimes, "--runtime", rt::known_runtimes()))
+    runtimes.push_back(unwrap(rt::parse_runtime(r)));
   const auto devices = split_list(a.devices, "--device", {});
   // "all" (0) is resolved where the measurement runs: every core of this machine or the device.
   std::vector<int> threads;
@@ -147,8 +150,9 @@ std::vector<BenchCell> plan(const BenchArgs& a) {
       a.batches.empty() ? std::vector<int>{} : unwrap(parse_int_list(a.batches, "--batch"));
   for (int b : given_batches)
     if (b > kMaxBatch) fail_usage("--batch: " + std::to_string(b) + " is more than the limit");
-  const auto levels =
-      split_list(a.opt_levels, "--opt-level", {"disable", "basic", "extended", "all"});
+  std::vector<rt::OptLevel> levels;
+  for (const auto& l : split_list(a.opt_levels, "--opt-level", rt::opt_level_names()))
+    levels.push_back(unwrap(rt::parse_opt_level(l)));
   const auto arenas = split_list(a.arenas, "--arena", {"on", "off"});
   const auto patterns = split_list(a.mem_patterns, "--mem-pattern", {"on", "off"});
   rt::Protocol p;
@@ -171,17 +175,17 @@ std::vector<BenchCell> plan(const BenchArgs& a) {
   for (const auto& dev : devices)
     for (const auto& m : a.models) {
       const std::vector<int> batches = given_batches.empty() ? default_batch(m) : given_batches;
-      for (const auto& r : runtimes)
+      for (const auto r : runtimes)
         for (int t : threads)
           for (int b : batches)
             // ORT-only options collapse to their first value on other runtimes.
-            for (size_t l = 0; l < (r == "ort" ? levels.size() : 1); ++l)
-              for (size_t e = 0; e < (r == "ort" ? arenas.size() : 1); ++e)
-                for (size_t q = 0; q < (r == "ort" ? patterns.size() : 1); ++q) {
+            for (size_t l = 0; l < (rt::has_ort_options(r) ? levels.size() : 1); ++l)
+              for (size_t e = 0; e < (rt::has_ort_options(r) ? arenas.size() : 1); ++e)
+                for (size_t q = 0; q < (rt::has_ort_options(r) ? patterns.size() : 1); ++q) {
                   rt::MeasureRequest c{m, {}, p};
-                  c.backend.runtime = r;
+                  c.backend.runtime = rt::to_string(r);
                   c.backend.threads = t;
-                  c.backend.opt_level = levels[l];
+                  c.backend.opt_level = rt::to_string(levels[l]);
                   c.backend.arena = arenas[e] == "on";
                   c.backend.mem_pattern = patterns[q] == "on";
                   c.protocol.batch = b;
@@ -199,65 +203,72 @@ std::string describe(const BenchCell& cell) {
            ? std::string("all cores")
            : std::to_string(c.backend.threads) + " thread" + (c.backend.threads == 1 ? "" : "s")) +
       ", batch " + std::to_string(c.protocol.batch);
-  if (c.backend.runtime == "ort")
+  if (c.backend.runtime_kind() == rt::RuntimeKind::kOrt)
     s += ", opt " + c.backend.opt_level + ", arena " + (c.backend.arena ? "on" : "off") +
          ", mem-pattern " + (c.backend.mem_pattern ? "on" : "off");
   return s;
 }
 
+// One measurement: the record as it came (what --json and --output json write) and its fields.
+struct Measured {
+  json raw;
+  rt::BenchRecord record;
+};
+
 // Latency as a table shows it: invalid timings (emulated device, throttled board) are named, not
 // printed as numbers.
-std::string latency_text(const json& r, const char* stat) {
-  const json& v = r.value("validity", json::object());
-  if (!v.value("timings_valid", true)) {
-    const std::string reason =
-        v["reasons"].empty() ? "invalid" : v["reasons"][0].get<std::string>();
+std::string latency_text(const rt::BenchRecord& r, double ms) {
+  if (!r.validity.timings_valid) {
+    const std::string reason = r.validity.reasons.empty() ? "invalid" : r.validity.reasons[0];
     return reason.substr(0, reason.find(':'));
   }
-  return fixed(r["latency_ms"][stat].get<double>(), 4);
+  return fixed(ms, 4);
 }
 
 // The median's 95% interval as +-% of it; "(cap)" when the time cap stopped the runs first.
-std::string interval_text(const json& r) {
-  const json& l = r["latency_ms"];
-  if (!l.contains("median_ci95_relative")) return "-";
-  return fixed(100.0 * l["median_ci95_relative"].get<double>(), 2) + "%" +
-         (l.value("converged", true) ? "" : " (cap)");
+std::string interval_text(const rt::LatencyRecord& l) {
+  if (!l.median_ci95) return "-";
+  return fixed(100.0 * l.median_ci95->relative, 2) + "%" +
+         (l.converged.value_or(true) ? "" : " (cap)");
 }
 
-std::vector<std::string> row(const json& r, const std::string& name, bool with_device) {
-  const json& o = r["request"]["backend"];
-  const bool ort = o["runtime"] == "ort";
-  const json& l = r["latency_ms"];
-  std::string layout = "-", int8 = "-";
-  if (r.contains("layout") && r["layout"].contains("nchwc_convs"))
-    layout = std::to_string(r["layout"]["nchwc_convs"].get<int>()) + "/" +
-             std::to_string(r["layout"]["convs"].get<int>());
-  if (r.contains("layout") && r["layout"].contains("int8_convs"))
-    int8 = std::to_string(r["layout"]["int8_convs"].get<int>()) + "/" +
-           std::to_string(r["layout"]["convs"].get<int>());
+// "n/convs" for one of the layout probe's counts, "-" when the record has none.
+std::string of_convs(const std::optional<rt::LayoutRecord>& layout,
+                     std::optional<int> rt::LayoutRecord::*count) {
+  if (!layout || !(*layout.*count)) return "-";
+  return std::to_string(*(*layout.*count)) + "/" + std::to_string(layout->convs.value_or(0));
+}
+
+std::vector<std::string> row(const rt::BenchRecord& r, const std::string& name, bool with_device) {
+  const rt::BackendOptions o = r.request ? r.request->backend : rt::BackendOptions{};
+  const bool ort = o.runtime_kind() == rt::RuntimeKind::kOrt;
+  const rt::LatencyStats& l = r.latency.stats;
   std::vector<std::string> cols;
-  if (with_device) cols.push_back(r["device"].value("name", std::string(device::kLocal)));
+  if (with_device) cols.push_back(r.device_name());
   std::vector<std::string> rest = {name,
-                                   o["runtime"].get<std::string>(),
-                                   std::to_string(o["threads"].get<int>()),
-                                   std::to_string(r["request"]["protocol"]["batch"].get<int>()),
-                                   ort ? o["opt_level"].get<std::string>() : "-",
-                                   ort ? (o["arena"].get<bool>() ? "on" : "off") : "-",
-                                   latency_text(r, "median"),
-                                   interval_text(r),
-                                   latency_text(r, "p90"),
-                                   fixed(100.0 * l["cv"].get<double>(), 1) + "%",
-                                   std::to_string(l["runs"].get<size_t>()),
-                                   megabytes(r["memory"]["runtime_memory_bytes"].get<int64_t>()),
-                                   layout,
-                                   int8};
+                                   o.runtime,
+                                   std::to_string(o.threads),
+                                   std::to_string(r.request ? r.request->protocol.batch : 0),
+                                   ort ? o.opt_level : "-",
+                                   ort ? (o.arena ? "on" : "off") : "-",
+                                   latency_text(r, l.median),
+                                   interval_text(r.latency),
+                                   latency_text(r, l.p90),
+                                   fixed(100.0 * l.cv, 1) + "%",
+                                   std::to_string(l.runs),
+                                   megabytes(r.memory.runtime_bytes()),
+                                   of_convs(r.layout, &rt::LayoutRecord::nchwc_convs),
+                                   of_convs(r.layout, &rt::LayoutRecord::int8_convs)};
   cols.insert(cols.end(), rest.begin(), rest.end());
   return cols;
 }
 
-bool throttled(const json& r) {
-  return r.contains("board") && r["board"]["throttling"].value("throttled", false);
+// The record of a measurement, checked once; a record that is not one fails its cell.
+Result<Measured> checked(Result<json> r) {
+  if (!r.ok()) return r.error();
+  auto record = rt::BenchRecord::parse(*r);
+  if (!record.ok()) return record.error();
+  return Measured{std::move(r).value(), std::move(record).value()};
 }
 
 // --json's target, checked before measuring (the atomic write refuses it too, but only after the
@@ -275,40 +286,44 @@ void check_json_path(const std::string& path) {
 
 // One cell measured (again while the board throttled, up to --retry-throttled), with its warnings
 // on stderr.
-Result<json> measure_cell(const BenchArgs& a, BenchTargets& targets, const BenchCell& cell) {
+Result<Measured> measure_cell(const BenchArgs& a, BenchTargets& targets, const BenchCell& cell) {
   const auto& c = cell.request;
   // A FIFO or a device as the model would block the measurement child until its timeout.
   auto r = access(c.model_path.c_str(), R_OK) != 0
-               ? Result<json>(bad_input("cannot read '" + c.model_path + "'"))
+               ? Result<Measured>(bad_input("cannot read '" + c.model_path + "'"))
            : !is_regular_file(c.model_path) && !rt::is_run_dir(c.model_path)
-               ? Result<json>(bad_input("'" + c.model_path +
-                                        "' is neither a regular file nor a run directory"))
-               : targets.measure(cell.request, cell.device);
-  for (int retry = 0; r.ok() && throttled(*r) && retry < a.retry_throttled; ++retry) {
+               ? Result<Measured>(bad_input("'" + c.model_path +
+                                            "' is neither a regular file nor a run directory"))
+               : checked(targets.measure(cell.request, cell.device));
+  for (int retry = 0; r.ok() && r->record.throttling.throttled && retry < a.retry_throttled;
+       ++retry) {
     std::cerr << "bench: [" << describe(cell) << "] the board throttled ("
-              << (*r)["board"]["throttling"].value("detail", "") << "); measuring again\n";
-    r = targets.measure(cell.request, cell.device);
+              << r->record.throttling.detail << "); measuring again\n";
+    r = checked(targets.measure(cell.request, cell.device));
   }
-  if (r.ok() && !(*r)["latency_ms"].value("converged", true))
+  if (!r.ok()) return r;
+  const rt::BenchRecord& rec = r->record;
+  if (!rec.latency.converged.value_or(true))
     std::cerr << "bench: [" << describe(cell) << "] the median's 95% interval is still +-"
-              << fixed(100.0 * (*r)["latency_ms"]["median_ci95_relative"].get<double>(), 2)
+              << fixed(100.0 * (rec.latency.median_ci95 ? rec.latency.median_ci95->relative : 0), 2)
               << "% after the " << fixed(c.protocol.max_seconds, 0)
               << " s cap (a noisy machine?); the record says it did not converge\n";
-  if (r.ok() && !(*r)["validity"].value("timings_valid", true))
-    std::cerr << "bench: [" << describe(cell)
-              << "] timings not valid: " << (*r)["validity"]["reasons"][0].get<std::string>()
-              << '\n';
+  if (!rec.validity.timings_valid)
+    std::cerr << "bench: [" << describe(cell) << "] timings not valid: "
+              << (rec.validity.reasons.empty() ? "" : rec.validity.reasons[0]) << '\n';
   return r;
 }
 
-void print_records(const BenchArgs& a, const std::vector<json>& records,
+void print_records(const BenchArgs& a, const std::vector<Measured>& records,
                    const std::vector<std::string>& names, bool any_device) {
   if (a.output == "json") {
-    std::cout << json(records).dump(1) << '\n';
+    json all = json::array();
+    for (const auto& r : records) all.push_back(r.raw);
+    std::cout << all.dump(1) << '\n';
     return;
   }
   if (a.output == "jsonl") {
-    for (const auto& r : records) std::cout << r.dump() << '\n';
+    for (const auto& r : records) std::cout << r.raw.dump() << '\n';
     return;
   }
   std::vector<std::string> header = {"model", "runtime",    "threads",     "batch",     "opt",
@@ -316,7 +331,8 @@ void print_records(const BenchArgs& a, const std::vector<json>& records,
                                      "runs",  "runtime MB", "nchwc convs", "int8 convs"};
   if (any_device) header.insert(header.begin(), "device");
   Table table(header);
-  for (size_t i = 0; i < records.size(); ++i) table.add(row(records[i], names[i], any_device));
+  for (size_t i = 0; i < records.size(); ++i)
+    table.add(row(records[i].record, names[i], any_device));
   if (a.output == "md")
     table.print(std::cout);
   else
@@ -335,7 +351,7 @@ int run_bench(const BenchArgs& a) {
                        a.timeout, a.in_process);
   bool any_device = false;
   for (const auto& c : cells) any_device = any_device || c.device != device::kLocal;
-  std::vector<json> records;
+  std::vector<Measured> records;
   std::vector<std::string> record_names;
   int exit_code = 0;
   json all = json::array();
@@ -358,7 +374,7 @@ int run_bench(const BenchArgs& a) {
       all.push_back(std::move(failed));
       continue;
     }
-    all.push_back(*r);
+    all.push_back(r->raw);
     records.push_back(std::move(r).value());
     record_names.push_back(names[m]);
   }

@@ -56,7 +56,8 @@ BenchTargets::BenchTargets(std::map<std::string, device::Device> devices, std::s
 BenchTargets::~BenchTargets() = default;
 
 Result<json> BenchTargets::measure(const rt::MeasureRequest& c, const std::string& device) {
-  if (c.backend.runtime == "torch" || !rt::is_run_dir(c.model_path)) return where(c, device);
+  if (c.backend.runtime_kind() == rt::RuntimeKind::kTorch || !rt::is_run_dir(c.model_path))
+    return where(c, device);
   auto onnx = exports_.onnx_for(c.model_path);
   if (!onnx.ok()) return onnx.error();
   rt::MeasureRequest exported = c;

@@ -22,6 +22,7 @@
 #include "explain/run.h"
 #include "export/onnx_export.h"
 #include "rundir/run_dir.h"
+#include "runtime/kinds.h"
 #include "runtime/model_info.h"
 #include "util/atomic_file.h"
 
@@ -30,6 +31,7 @@ namespace paramscale::cli {
 namespace {
 
 namespace ex = paramscale::explain;
+namespace rt = paramscale::runtime;
 using nlohmann::json;
 
 struct ExplainArgs {
@@ -119,7 +121,9 @@ int run_explain(const ExplainArgs& a) {
   const int threads = resolve_threads(a.threads);
   if (a.runs < 3) fail_usage("--runs must be at least 3");
   if (a.warmup_runs < 0) fail_usage("--warmup-runs must be >= 0");
-  if (a.runtime != "ort")
+  // Only ONNX Runtime has a per-node profiler; any other name, known or not, gets this one line.
+  const auto kind = rt::parse_runtime(a.runtime);
+  if (!kind.ok() || *kind != rt::RuntimeKind::kOrt)
     fail_usage("runtime " + a.runtime + " has no per-layer profiler here (explain runs ort)");
   std::optional<ex::Peak> peak;
   if (!a.no_peak) peak = unwrap(ex::machine_peak(threads, a.refresh_peak));
@@ -128,9 +132,9 @@ int run_explain(const ExplainArgs& a) {
   std::vector<ex::ExplainResult> results;
   for (const Subject& s : subjects) {
     ex::ExplainRequest req{s.onnx,
-                           a.runtime,
+                           *kind,
                            threads,
-                           a.opt_level,
+                           unwrap(rt::parse_opt_level(a.opt_level)),
                            a.warmup_runs,
                            a.runs,
                            s.network ? ex::ir_layers(*s.network) : std::vector<ex::IrLayer>{},
@@ -188,7 +192,7 @@ void add_explain_command(CLI::App& app, Action* action) {
       ->capture_default_str();
   cmd->add_option("--threads", a->threads, "Intra-op threads (default: every core)");
   cmd->add_option("--opt-level", a->opt_level, "ORT graph optimisation level")
-      ->check(CLI::IsMember({"disable", "basic", "extended", "all"}))
+      ->check(CLI::IsMember(rt::opt_level_names()))
       ->capture_default_str();
   cmd->add_option("--runs", a->runs, "Profiled runs (median per layer)")->capture_default_str();
   cmd->add_option("--warmup-runs", a->warmup_runs, "Runs before the profiled ones")

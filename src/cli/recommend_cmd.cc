@@ -28,7 +28,8 @@ struct RecommendArgs {
 std::string name_of(const report::Point& p) {
   return p.model + " " + p.method + " " + p.budget + (p.precision == "fp32" ? "" : " INT8") + " (" +
          (p.device == "local" ? "" : p.device + ": ") + p.runtime + " t" +
-         std::to_string(p.threads) + (p.runtime == "ort" ? " " + p.opt_level : "") + ")";
+         std::to_string(p.threads) + (report::shows_opt_level(p.runtime) ? " " + p.opt_level : "") +
+         ")";
 }
 
 double latency(const report::Point& p, const std::string& metric) {

@@ -17,6 +17,7 @@
 #include "cli/quantize_noise.h"
 #include "cli/table.h"
 #include "export/onnx_export.h"
+#include "runtime/bench_record.h"
 #include "runtime/measure.h"
 #include "sizing/cache.h"
 #include "sizing/search.h"
@@ -49,8 +50,8 @@ std::string budget_text(double p) {
   return b;
 }
 
-double statistic(const json& record, const std::string& metric) {
-  return record["latency_ms"][metric].get<double>();
+double statistic(const runtime::LatencyStats& s, const std::string& metric) {
+  return metric == "p90" ? s.p90 : metric == "p95" ? s.p95 : metric == "p99" ? s.p99 : s.median;
 }
 
 class Prober {
@@ -130,13 +131,16 @@ class Prober {
     r.backend.opt_level = a_.opt_level;
     r.protocol = a_.protocol;
     r.protocol.layout = false;
-    auto rec = targets_.measure(r, a_.device);
+    auto raw = targets_.measure(r, a_.device);
+    if (!raw.ok()) return raw.error();
+    auto rec = runtime::BenchRecord::parse(*raw);
     if (!rec.ok()) return rec.error();
-    if (!(*rec)["validity"].value("timings_valid", true))
-      return failure("timings not valid (" + (*rec)["validity"]["reasons"][0].get<std::string>() +
+    if (!rec->validity.timings_valid)
+      return failure("timings not valid (" +
+                     (rec->validity.reasons.empty() ? "" : rec->validity.reasons[0]) +
                      "): size needs the device's own timings");
-    return sizing::Measurement{statistic(*rec, a_.metric),
-                               (*rec)["memory"]["runtime_memory_bytes"].get<double>() / 1e6};
+    return sizing::Measurement{statistic(rec->latency.stats, a_.metric),
+                               static_cast<double>(rec->memory.runtime_bytes()) / 1e6};
   }
 
   const SizeArgs& a_;
@@ -194,9 +198,10 @@ int run_size(const SizeArgs& a) {
   if (a.threads < 0 || a.threads > 1024) fail_usage("--threads must be 1..1024 (0: every core)");
   if (a.repeats < 2 || a.repeats > 100) fail_usage("--repeats must be 2..100");
   unwrap(runtime::check_protocol(a.protocol));
-  if (a.device != device::kLocal && a.runtime != "ort")
+  const bool ort = runtime::runtime_named(a.runtime) == runtime::RuntimeKind::kOrt;
+  if (a.device != device::kLocal && !ort)
     fail_usage("runtime " + a.runtime + " is not in the device bundle (devices measure ort)");
-  if (a.precision == "int8" && a.runtime != "ort")
+  if (a.precision == "int8" && !ort)
     fail_usage("--precision int8 needs --runtime ort (QDQ models are ONNX Runtime's format)");
   const auto families = resolve_families(a.net);
   if (families.size() != 1) fail_usage("size needs one --model");
@@ -273,7 +278,7 @@ void add_size_command(CLI::App& app, Action* action) {
   cmd->add_option("--threads", a->threads, "Intra-op threads (0: every core of the device)")
       ->capture_default_str();
   cmd->add_option("--opt-level", a->opt_level, "ORT graph optimisation")
-      ->check(CLI::IsMember({"disable", "basic", "extended", "all"}))
+      ->check(CLI::IsMember(runtime::opt_level_names()))
       ->capture_default_str();
   cmd->add_option("--repeats", a->repeats, "Measurements per budget (at least 2)")
       ->capture_default_str();

@@ -33,9 +33,9 @@ Result<std::unique_ptr<runtime::Backend>> ready_backend(const ExplainRequest& r,
                                                         const std::vector<int64_t>& shape,
                                                         const std::string& profile_prefix) {
   runtime::BackendOptions o;
-  o.runtime = r.runtime;
+  o.runtime = runtime::to_string(r.runtime);
   o.threads = r.threads;
-  o.opt_level = r.opt_level;
+  o.opt_level = runtime::to_string(r.opt_level);
   o.profile_prefix = profile_prefix;
   auto b = runtime::make_backend(o);
   if (!b.ok()) return b.error();
@@ -49,8 +49,8 @@ Result<std::unique_ptr<runtime::Backend>> ready_backend(const ExplainRequest& r,
 }  // namespace
 
 Result<ExplainResult> explain_model(const ExplainRequest& r) {
-  if (r.runtime != "ort")
-    return bad_input("runtime " + r.runtime +
+  if (r.runtime != runtime::RuntimeKind::kOrt)
+    return bad_input("runtime " + std::string(runtime::to_string(r.runtime)) +
                      " has no per-layer profiler here; explain runs ONNX Runtime (--runtime ort)");
   if (r.runs < 3 || r.runs > 100000) return bad_input("explain needs 3..100000 profiled runs");
   if (r.warmup_runs < 0) return bad_input("warm-up runs must be >= 0");

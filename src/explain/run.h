@@ -11,15 +11,16 @@
 #include <vector>
 
 #include "explain/attribution.h"
+#include "runtime/kinds.h"
 #include "util/result.h"
 
 namespace paramscale::explain {
 
 struct ExplainRequest {
   std::string model;  // .onnx
-  std::string runtime = "ort";
+  runtime::RuntimeKind runtime = runtime::RuntimeKind::kOrt;
   int threads = 1;
-  std::string opt_level = "all";
+  runtime::OptLevel opt_level = runtime::OptLevel::kAll;
   int warmup_runs = 5;
   int runs = 20;
   std::vector<IrLayer> layers;  // the network's layers (empty: a foreign model)

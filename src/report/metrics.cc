@@ -3,6 +3,9 @@
 #include <map>
 #include <tuple>
 
+#include "runtime/bench_record.h"
+#include "runtime/kinds.h"
+
 namespace paramscale::report {
 
 std::optional<double> Point::accuracy_per_mb() const {
@@ -111,27 +114,28 @@ bool point_from(const nlohmann::json& r, Point* out, std::vector<std::string>* p
   p.device = c.value("device", std::string("local"));
   p.precision = c.value("precision", std::string("fp32"));
   p.hardware = hardware(r);
-  if (r.contains("validity") && r["validity"].is_object() &&
-      !r["validity"].value("timings_valid", true)) {
-    p.timings_valid = false;
-    const auto& reasons = r["validity"].value("reasons", nlohmann::json::array());
-    p.invalid_reason = !reasons.empty() && reasons[0].is_string() ? reasons[0].get<std::string>()
-                                                                  : "timings not valid";
+  // The record's copies of its bench record's blocks, read as the bench record reads them.
+  if (r.contains("validity")) {
+    if (const auto v = runtime::parse_validity(r["validity"]); v.ok() && !v->timings_valid) {
+      p.timings_valid = false;
+      p.invalid_reason = v->reasons.empty() ? "timings not valid" : v->reasons[0];
+    }
   }
-  if (r.contains("bench") && r["bench"].is_object()) {
-    const nlohmann::json& b = r["bench"];
-    if (const auto f = number(b, "layout", "nchwc_fraction")) p.nchwc_fraction = *f;
-    if (const auto i = number(b, "layout", "int8_convs")) p.int8_convs = static_cast<int>(*i);
-    if (const auto n = number(b, "layout", "convs")) p.convs = static_cast<int>(*n);
+  if (r.contains("bench") && r["bench"].is_object() && r["bench"].contains("layout")) {
+    if (const auto l = runtime::parse_layout(r["bench"]["layout"]); l.ok()) {
+      p.nchwc_fraction = l->nchwc_fraction;
+      p.int8_convs = l->int8_convs;
+      p.convs = l->convs;
+    }
   }
   if (r.contains("model_file_bytes") && r["model_file_bytes"].is_number())
     p.file_bytes = r["model_file_bytes"].get<double>();
   p.widths = r.value("widths", std::vector<int>{});
   if (r.contains("explain") && r["explain"].is_object()) p.explain = r["explain"];
   const auto params = number(r, "analysis", "params");
-  const auto median = number(r, "latency_ms", "median");
+  const auto latency = runtime::parse_latency(r.value("latency_ms", nlohmann::json()));
   const auto memory = number(r, "memory", "runtime_bytes");
-  if (!params || !median || !memory || *params <= 0) {
+  if (!params || !latency.ok() || !memory || *params <= 0) {
     problems->push_back(r.value("key", "?") +
                         ": lacks params, latency_ms.median or memory.runtime_bytes; left out");
     return false;
@@ -139,9 +143,9 @@ bool point_from(const nlohmann::json& r, Point* out, std::vector<std::string>* p
   p.params = *params;
   p.macs = number(r, "analysis", "macs").value_or(0);
   p.peak_activation_bytes = number(r, "analysis", "peak_activation_bytes").value_or(0);
-  p.latency_median_ms = *median;
-  p.latency_p90_ms = number(r, "latency_ms", "p90").value_or(0);
-  p.latency_p99_ms = number(r, "latency_ms", "p99").value_or(0);
+  p.latency_median_ms = latency->stats.median;
+  p.latency_p90_ms = latency->stats.p90;
+  p.latency_p99_ms = latency->stats.p99;
   p.runtime_memory_bytes = *memory;
   // Summaries store accuracy as a fraction or a percentage; report percent.
   auto pct = [](std::optional<double> v) -> std::optional<double> {
@@ -213,6 +217,11 @@ void add_precision_comparisons(Metrics& out) {
 }
 
 }  // namespace
+
+bool shows_opt_level(const std::string& runtime) {
+  const auto kind = runtime::runtime_named(runtime);
+  return kind && runtime::has_ort_options(*kind);
+}
 
 Metrics compute_metrics(const std::vector<nlohmann::json>& records) {
   Metrics out;

@@ -97,4 +97,8 @@ struct Metrics {
 
 Metrics compute_metrics(const std::vector<nlohmann::json>& records);
 
+// Whether a runtime (named as records name it) has ONNX Runtime's optimisation levels, so a
+// setting's text shows its level; other runtimes ran with their one default.
+bool shows_opt_level(const std::string& runtime);
+
 }  // namespace paramscale::report

@@ -12,7 +12,8 @@ namespace {
 
 std::string setting_of(const Point& p) {
   return (p.device == "local" ? "this machine" : p.device) + ", " + p.runtime + " " +
-         std::to_string(p.threads) + " thread(s)" + (p.runtime == "ort" ? " " + p.opt_level : "");
+         std::to_string(p.threads) + " thread(s)" +
+         (shows_opt_level(p.runtime) ? " " + p.opt_level : "");
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ std::string pair(const std::optional<double>& a, const std::optional<double>& b,
 std::string setting(const PrecisionComparison& c) {
   return (c.device == "local" ? "" : "on " + c.device + ": ") + c.runtime + ", " +
          std::to_string(c.threads) + " thread(s)" +
-         (c.runtime == "ort" ? ", opt " + c.opt_level : "");
+         (shows_opt_level(c.runtime) ? ", opt " + c.opt_level : "");
 }
 std::optional<double> mb(const std::optional<double>& bytes) {
   if (!bytes) return bytes;
@@ -56,7 +56,7 @@ void ratio_table(Document& doc, const Metrics& m, const std::string& model) {
     if (c.model != model) continue;
     const std::string k = c.budget + "|" + (c.device == "local" ? "" : "on " + c.device + ": ") +
                           c.runtime + ", " + std::to_string(c.threads) + " thread(s)" +
-                          (c.runtime == "ort" ? ", opt " + c.opt_level : "");
+                          (shows_opt_level(c.runtime) ? ", opt " + c.opt_level : "");
     (c.precision == "int8" ? rows_by[k].second : rows_by[k].first) = &c;
   }
   std::vector<std::vector<std::string>> rows = {{"budget", "setting", "latency NS÷U FP32",

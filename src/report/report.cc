@@ -34,7 +34,7 @@ std::string opt(const std::optional<double>& v, int decimals,
 std::string setting(const Point& p) {
   return (p.device == "local" ? "" : "on " + p.device + ": ") + p.runtime + ", " +
          std::to_string(p.threads) + " thread(s)" +
-         (p.runtime == "ort" ? ", opt " + p.opt_level : "") +
+         (shows_opt_level(p.runtime) ? ", opt " + p.opt_level : "") +
          (p.precision == "fp32" ? "" : ", " + upper(p.precision));
 }
 // A measured cost, or why it is not shown (an emulated or throttled measurement).
@@ -52,7 +52,7 @@ void headline_section(Document& doc, const Metrics& m) {
              ? std::string("On this machine")
              : "On device " + h.device + (h.hardware.empty() ? "" : " (" + h.hardware + ")")) +
         " with " + h.runtime + " (" + std::to_string(h.threads) + " thread(s)" +
-        (h.runtime == "ort" ? ", optimisation " + h.opt_level : "") +
+        (shows_opt_level(h.runtime) ? ", optimisation " + h.opt_level : "") +
         (h.precision == "fp32" ? "" : ", " + upper(h.precision) + " models") + "), averaged over " +
         std::to_string(h.comparisons) + " family/budget pairs: ";
     s += h.accuracy_per_mb_ratio

@@ -15,21 +15,29 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "runtime/kinds.h"
 #include "util/result.h"
 
 namespace paramscale::runtime {
 
+// The runtime and level travel by name (flags, the child's request JSON, records); runtime_kind()
+// and level() are their types, which everything that branches on them uses.
 struct BackendOptions {
-  std::string runtime = "ort";       // ort | opencv (| torch)
-  int threads = 1;                   // intra-op threads
-  std::string opt_level = "all";     // ORT graph optimisation: disable | basic | extended | all
-  bool arena = true;                 // ORT CPU memory arena
-  bool mem_pattern = true;           // ORT memory pattern planning
+  std::string runtime = to_string(RuntimeKind::kOrt);  // a name from runtime/kinds.h
+  int threads = 1;                                     // intra-op threads
+  std::string opt_level = to_string(OptLevel::kAll);   // ORT graph optimisation
+  bool arena = true;                                   // ORT CPU memory arena
+  bool mem_pattern = true;                             // ORT memory pattern planning
   std::string optimized_model_path;  // ORT: save the optimised graph here (empty: don't)
   std::string profile_prefix;        // ORT: profile every run into PREFIX_<time>.json (empty: off)
+
+  // None for a name that is not one (check_backend_options refuses those).
+  std::optional<RuntimeKind> runtime_kind() const;
+  std::optional<OptLevel> level() const;
 };
 
 class Backend {
@@ -56,8 +64,9 @@ class Backend {
   }
 };
 
-// The runtimes this build knows, in the order `--runtime` lists them.
+// The runtimes this build knows (by name), in the order `--runtime` lists them.
 std::vector<std::string> known_runtimes();
+bool in_this_build(RuntimeKind runtime);
 std::string known_runtimes_text();  // "ort, opencv, torch": for help texts and errors
 Status check_backend_options(const BackendOptions& options);
 Result<std::unique_ptr<Backend>> make_backend(const BackendOptions& options);

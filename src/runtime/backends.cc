@@ -1,18 +1,36 @@
 // runtime/backends: the registry of backends compiled into this build.
 #include "runtime/backend.h"
 
-#include <algorithm>
-
 namespace paramscale::runtime {
 
-std::vector<std::string> known_runtimes() {
-  std::vector<std::string> names = {"ort"};
+std::optional<RuntimeKind> BackendOptions::runtime_kind() const { return runtime_named(runtime); }
+
+std::optional<OptLevel> BackendOptions::level() const { return opt_level_named(opt_level); }
+
+bool in_this_build(RuntimeKind runtime) {
+  switch (runtime) {
+    case RuntimeKind::kOrt:
+      return true;
+    case RuntimeKind::kOpenCv:
 #ifdef PARAMSCALE_RUNTIME_OPENCV
-  names.push_back("opencv");
+      return true;
+#else
+      return false;
 #endif
+    case RuntimeKind::kTorch:
 #ifdef PARAMSCALE_RUNTIME_TORCH
-  names.push_back("torch");
+      return true;
+#else
+      return false;
 #endif
+  }
+  return false;
+}
+
+std::vector<std::string> known_runtimes() {
+  std::vector<std::string> names;
+  for (RuntimeKind r : {RuntimeKind::kOrt, RuntimeKind::kOpenCv, RuntimeKind::kTorch})
+    if (in_this_build(r)) names.push_back(to_string(r));
   return names;
 }
 
@@ -23,28 +41,32 @@ std::string known_runtimes_text() {
 }
 
 Status check_backend_options(const BackendOptions& o) {
-  const auto names = known_runtimes();
-  if (std::find(names.begin(), names.end(), o.runtime) == names.end())
+  const auto kind = o.runtime_kind();
+  if (!kind || !in_this_build(*kind))
     return bad_input("unknown runtime '" + o.runtime +
                      "' (this build has: " + known_runtimes_text() + ")");
   if (o.threads < 1)
     return bad_input("threads must be at least 1, got " + std::to_string(o.threads));
-  if (o.opt_level != "disable" && o.opt_level != "basic" && o.opt_level != "extended" &&
-      o.opt_level != "all")
-    return bad_input("unknown optimisation level '" + o.opt_level +
-                     "' (disable, basic, extended, all)");
+  if (auto level = parse_opt_level(o.opt_level); !level.ok()) return level.error();
   return {};
 }
 
 Result<std::unique_ptr<Backend>> make_backend(const BackendOptions& o) {
   if (Status s = check_backend_options(o); !s.ok()) return s.error();
-  if (o.runtime == "ort") return make_ort_backend(o);
+  switch (*o.runtime_kind()) {  // checked above: a runtime of this build
+    case RuntimeKind::kOrt:
+      return make_ort_backend(o);
 #ifdef PARAMSCALE_RUNTIME_OPENCV
-  if (o.runtime == "opencv") return make_opencv_backend(o);
+    case RuntimeKind::kOpenCv:
+      return make_opencv_backend(o);
 #endif
 #ifdef PARAMSCALE_RUNTIME_TORCH
-  if (o.runtime == "torch") return make_torch_backend(o);
+    case RuntimeKind::kTorch:
+      return make_torch_backend(o);
 #endif
+    default:
+      break;
+  }
   return bad_input("unknown runtime '" + o.runtime + "'");
 }
 

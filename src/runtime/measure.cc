@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <random>
 
+#include "runtime/bench_record.h"
 #include "runtime/board.h"
 #include "runtime/environment.h"
 #include "runtime/memory.h"
@@ -78,35 +79,31 @@ Result<Stop> timed_runs(Backend& b, const Protocol& p, std::vector<double>* ms) 
   return stop;
 }
 
-nlohmann::json mem_json(const ProcMemory& m) {
-  return {{"vm_rss", m.rss}, {"vm_hwm", m.hwm}, {"vm_size", m.size}, {"vm_peak", m.peak}};
-}
-
-nlohmann::json stats_json(const LatencyStats& s) {
-  return {{"runs", s.runs},     {"min", s.min}, {"mean", s.mean},  {"median", s.median},
-          {"p90", s.p90},       {"p95", s.p95}, {"p99", s.p99},    {"max", s.max},
-          {"stddev", s.stddev}, {"cv", s.cv},   {"total", s.total}};
-}
-
 // ORT only, after every measurement: the optimised graph's convolutions by layout and precision.
-nlohmann::json layout_probe(const MeasureRequest& r, const std::vector<int64_t>& shape) {
+LayoutRecord layout_probe(const MeasureRequest& r, const std::vector<int64_t>& shape) {
+  LayoutRecord l;
   auto c = probe_ort_layout(r.model_path, r.backend, shape);
-  if (!c.ok()) return {{"error", c.error().message}};
-  return {{"convs", c->convs},
-          {"nchwc_convs", c->nchwc_convs},
-          {"nchwc_fraction", c->convs > 0 ? double(c->nchwc_convs) / c->convs : 0.0},
-          {"int8_convs", c->int8_convs},
-          {"int8_ops", c->int8_ops},
-          {"qdq_nodes", c->qdq_nodes}};
+  if (!c.ok()) {
+    l.error = c.error().message;
+    return l;
+  }
+  l.convs = c->convs;
+  l.nchwc_convs = c->nchwc_convs;
+  l.nchwc_fraction = c->convs > 0 ? double(c->nchwc_convs) / c->convs : 0.0;
+  l.int8_convs = c->int8_convs;
+  l.int8_ops = c->int8_ops;
+  l.qdq_nodes = c->qdq_nodes;
+  return l;
 }
 
 // libtorch runs the network a training run directory describes; the ONNX runtimes run .onnx files.
 Status check_model_kind(const MeasureRequest& r, bool run_dir) {
-  if (r.backend.runtime == "torch" && !run_dir)
+  const bool torch = r.backend.runtime_kind() == RuntimeKind::kTorch;
+  if (torch && !run_dir)
     return bad_input("'" + r.model_path +
                      "': the torch runtime runs a training run directory (arch.json + "
                      "weights.psw), not a model file");
-  if (r.backend.runtime != "torch" && run_dir)
+  if (!torch && run_dir)
     return bad_input("'" + r.model_path + "' is a directory; runtime " + r.backend.runtime +
                      " needs an .onnx file (paramscale export --run DIR -o model.onnx)");
   return {};
@@ -128,7 +125,7 @@ Result<ConvLayout> probe_ort_layout(const std::string& model_path, const Backend
   if (fd < 0) return failure("cannot create a temporary file for the optimised model");
   close(fd);
   BackendOptions o = options;
-  o.runtime = "ort";
+  o.runtime = to_string(RuntimeKind::kOrt);
   o.optimized_model_path = path;
   auto b = make_backend(o);
   Status s = b.ok() ? (*b)->load(model_path, shape) : Status(b.error());
@@ -138,13 +135,8 @@ Result<ConvLayout> probe_ort_layout(const std::string& model_path, const Backend
 }
 
 nlohmann::json timing_validity(const nlohmann::json& environment, const ThrottleVerdict& throttle) {
-  nlohmann::json reasons = nlohmann::json::array();
-  if (environment.value("emulated", false))
-    reasons.push_back("emulated: " + environment.value("build_arch", std::string("?")) +
-                      " binary on a " + environment.value("kernel_arch", std::string("?")) +
-                      " kernel, timings are the emulator's");
-  if (throttle.throttled) reasons.push_back("throttled: " + throttle.detail);
-  return {{"timings_valid", reasons.empty()}, {"reasons", reasons}};
+  const Validity v = judge_validity(environment, throttle);
+  return {{"timings_valid", v.timings_valid}, {"reasons", v.reasons}};
 }
 
 Status check_protocol(const Protocol& p) {
@@ -163,51 +155,27 @@ Status check_protocol(const Protocol& p) {
   return {};
 }
 
+// The request's JSON: every field by its member's name (the profiler prefix is explain's, never
+// sent to a measurement child).
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BackendOptions, runtime, threads, opt_level, arena, mem_pattern,
+                                   optimized_model_path)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Protocol, batch, warmup_runs, warmup_ms, min_runs, min_seconds,
+                                   target_ci, max_seconds, seed, layout)
+
 nlohmann::json request_to_json(const MeasureRequest& r) {
-  const auto& b = r.backend;
-  const auto& p = r.protocol;
-  return {{"model", r.model_path},
-          {"backend",
-           {{"runtime", b.runtime},
-            {"threads", b.threads},
-            {"opt_level", b.opt_level},
-            {"arena", b.arena},
-            {"mem_pattern", b.mem_pattern},
-            {"optimized_model_path", b.optimized_model_path}}},
-          {"protocol",
-           {{"batch", p.batch},
-            {"warmup_runs", p.warmup_runs},
-            {"warmup_ms", p.warmup_ms},
-            {"min_runs", p.min_runs},
-            {"min_seconds", p.min_seconds},
-            {"target_ci", p.target_ci},
-            {"max_seconds", p.max_seconds},
-            {"seed", p.seed},
-            {"layout", p.layout}}}};
+  return {{"model", r.model_path}, {"backend", r.backend}, {"protocol", r.protocol}};
 }
 
 Result<MeasureRequest> request_from_json(const nlohmann::json& j) {
   try {
     MeasureRequest r;
     r.model_path = j.at("model").get<std::string>();
-    const auto& b = j.at("backend");
-    b.at("runtime").get_to(r.backend.runtime);
-    b.at("threads").get_to(r.backend.threads);
-    b.at("opt_level").get_to(r.backend.opt_level);
-    b.at("arena").get_to(r.backend.arena);
-    b.at("mem_pattern").get_to(r.backend.mem_pattern);
-    b.at("optimized_model_path").get_to(r.backend.optimized_model_path);
-    const auto& p = j.at("protocol");
-    p.at("batch").get_to(r.protocol.batch);
-    p.at("warmup_runs").get_to(r.protocol.warmup_runs);
-    p.at("warmup_ms").get_to(r.protocol.warmup_ms);
-    p.at("min_runs").get_to(r.protocol.min_runs);
-    p.at("min_seconds").get_to(r.protocol.min_seconds);
+    j.at("backend").get_to(r.backend);
+    nlohmann::json p = j.at("protocol");
     // Requests from bundles built before the interval rule carry neither field.
-    r.protocol.target_ci = p.value("target_ci", 0.0);
-    r.protocol.max_seconds = p.value("max_seconds", 0.0);
-    p.at("seed").get_to(r.protocol.seed);
-    p.at("layout").get_to(r.protocol.layout);
+    for (const char* k : {"target_ci", "max_seconds"})
+      if (p.is_object() && !p.contains(k)) p[k] = 0.0;
+    p.get_to(r.protocol);
     return r;
   } catch (const std::exception& e) {
     return bad_input(std::string("malformed measurement request: ") + e.what());
@@ -229,57 +197,25 @@ nlohmann::json error_record(const MeasureRequest& r, const Error& e) {
 
 namespace {
 
-// The process's memory at each stage of one measurement (baseline: before the runtime exists).
-struct MemoryStages {
-  ProcMemory baseline, after_init, after_session, after_warmup, after_runs;
-  PeakReset reset;
-};
-
-nlohmann::json memory_json(const MemoryStages& m, const Backend& b) {
-  const int64_t peak = m.after_runs.hwm;
-  return {{"baseline", mem_json(m.baseline)},
-          {"after_runtime_init", mem_json(m.after_init)},
-          {"after_session", mem_json(m.after_session)},
-          {"after_warmup", mem_json(m.after_warmup)},
-          {"after_runs", mem_json(m.after_runs)},
-          {"peak_inference_rss", peak},
-          {"peak_scope", m.reset.ok ? "timed runs" : "whole process (VmHWM reset unavailable)"},
-          {"hwm_reset", {{"ok", m.reset.ok}, {"detail", m.reset.detail}}},
-          {"runtime_memory_bytes", peak - m.baseline.rss},
-          {"session_bytes", m.after_session.rss - m.baseline.rss},
-          {"allocator_stats", b.allocator_stats()}};
-}
-
-nlohmann::json model_json(const MeasureRequest& r, bool run_dir, const ModelInfo& info,
-                          const std::vector<int64_t>& shape, const std::string& hash) {
-  nlohmann::json m = {{"path", r.model_path}, {"format", run_dir ? "run directory" : "onnx"},
-                      {"sha256", hash},       {"input_name", info.input_name},
-                      {"input_shape", shape}, {"weight_bytes", info.weight_bytes},
-                      {"opset", info.opset}};
+ModelFacts model_facts(const MeasureRequest& r, bool run_dir, const ModelInfo& info,
+                       const std::vector<int64_t>& shape, const std::string& hash) {
+  ModelFacts m;
+  m.path = r.model_path;
+  m.run_dir = run_dir;
+  m.sha256 = hash;
+  m.input_name = info.input_name;
+  m.input_shape = shape;
+  m.weight_bytes = info.weight_bytes;
+  m.opset = info.opset;
   // What deploying it costs on disk: the .onnx file, or a run directory's weights file.
   struct stat file {};
   if (::stat(run_dir ? (r.model_path + "/weights.psw").c_str() : r.model_path.c_str(), &file) == 0)
-    m["file_bytes"] = static_cast<int64_t>(file.st_size);
+    m.file_bytes = static_cast<int64_t>(file.st_size);
   return m;
 }
 
-nlohmann::json latency_json(const std::vector<double>& ms, const Stop& stop) {
-  nlohmann::json l = stats_json(summarize(ms));
-  l["median_ci95"] = {stop.interval.lo, stop.interval.hi};
-  l["median_ci95_relative"] = stop.interval.relative;
-  l["converged"] = stop.converged;
-  l["stopped_by"] = stop.reason;
-  return l;
-}
-
-nlohmann::json board_json(const BoardState& before, const BoardState& after,
-                          const ThrottleVerdict& throttle) {
-  return {{"before", to_json(before)},
-          {"after", to_json(after)},
-          {"throttling",
-           {{"throttled", throttle.throttled},
-            {"method", throttle.method},
-            {"detail", throttle.detail}}}};
+LatencyRecord latency_record(const std::vector<double>& ms, const Stop& stop) {
+  return {summarize(ms), stop.interval, stop.converged, stop.reason};
 }
 
 // Room for every timing the run may take, touched before the peak is reset: the samples' own
@@ -339,27 +275,31 @@ Result<nlohmann::json> measure(const MeasureRequest& request) {
   if (!after_init.ok() || !after_session.ok() || !after_warmup.ok() || !after_runs.ok())
     return failure("cannot read /proc/self/status during the measurement");
 
-  nlohmann::json rec;
-  rec["schema"] = kRecordSchema;
-  rec["request"] = request_to_json(r);
-  rec["model"] = model_json(r, run_dir, *info, *shape, *hash);
-  rec["runtime"] = {{"name", b.name()}, {"version", b.version()}, {"options", b.options()}};
-  rec["protocol"] = rec["request"]["protocol"];
-  rec["warmup"] = {{"runs", ws.runs}, {"ms", ws.total}};
-  rec["latency_ms"] = latency_json(ms, *stop);
-  rec["timings_ms"] = ms;
-  rec["memory"] =
-      memory_json({*baseline, *after_init, *after_session, *after_warmup, *after_runs, reset}, b);
-  rec["output"] = {{"shape", b.output_shape()}};
+  BenchRecord rec;
+  rec.request = r;
+  rec.model = model_facts(r, run_dir, *info, *shape, *hash);
+  rec.runtime_name = b.name();
+  rec.runtime_version = b.version();
+  rec.runtime_options = b.options();
+  rec.warmup_runs = ws.runs;
+  rec.warmup_ms = ws.total;
+  rec.latency = latency_record(ms, *stop);
+  rec.timings_ms = std::move(ms);
+  // The peak during inference is VmHWM after the timed runs: the peak was reset before them.
+  rec.memory = {*baseline,   *after_init,     *after_session, *after_warmup,
+                *after_runs, after_runs->hwm, reset,          b.allocator_stats()};
+  rec.output_shape = b.output_shape();
   // The outputs themselves for small heads (a classifier's logits), so records from two machines
   // (an x86 host and an ARM device) can be compared for agreement, not only for speed.
-  if (const auto out = b.output(); out.size() <= kMaxRecordedOutputs) rec["output"]["values"] = out;
-  rec["environment"] = environment();
-  const ThrottleVerdict throttle = judge_throttling(board_before, board_after);
-  rec["board"] = board_json(board_before, board_after, throttle);
-  rec["validity"] = timing_validity(rec["environment"], throttle);
-  if (r.backend.runtime == "ort" && r.protocol.layout) rec["layout"] = layout_probe(r, *shape);
-  return rec;
+  if (auto out = b.output(); out.size() <= kMaxRecordedOutputs) rec.output_values = std::move(out);
+  rec.environment = environment();
+  rec.board_before = to_json(board_before);
+  rec.board_after = to_json(board_after);
+  rec.throttling = judge_throttling(board_before, board_after);
+  rec.validity = judge_validity(rec.environment, rec.throttling);
+  if (r.backend.runtime_kind() == RuntimeKind::kOrt && r.protocol.layout)
+    rec.layout = layout_probe(r, *shape);
+  return rec.to_json();
 }
 
 }  // namespace paramscale::runtime

@@ -14,10 +14,17 @@ namespace paramscale::runtime {
 
 namespace {
 
-GraphOptimizationLevel level_of(const std::string& s) {
-  if (s == "disable") return ORT_DISABLE_ALL;
-  if (s == "basic") return ORT_ENABLE_BASIC;
-  if (s == "extended") return ORT_ENABLE_EXTENDED;
+GraphOptimizationLevel level_of(std::optional<OptLevel> level) {
+  switch (level.value_or(OptLevel::kAll)) {  // make_backend checked the name
+    case OptLevel::kDisable:
+      return ORT_DISABLE_ALL;
+    case OptLevel::kBasic:
+      return ORT_ENABLE_BASIC;
+    case OptLevel::kExtended:
+      return ORT_ENABLE_EXTENDED;
+    case OptLevel::kAll:
+      break;
+  }
   return ORT_ENABLE_ALL;
 }
 
@@ -47,7 +54,7 @@ class OrtBackend final : public Backend {
       so.SetIntraOpNumThreads(opts_.threads);
       so.SetInterOpNumThreads(1);
       so.SetExecutionMode(ORT_SEQUENTIAL);
-      so.SetGraphOptimizationLevel(level_of(opts_.opt_level));
+      so.SetGraphOptimizationLevel(level_of(opts_.level()));
       if (!opts_.arena) so.DisableCpuMemArena();
       if (!opts_.mem_pattern) so.DisableMemPattern();
       if (!opts_.optimized_model_path.empty())

@@ -29,6 +29,12 @@ std::string Cell::key() const {
          "." + opt_level + (device == "local" ? "" : ".on-" + device);
 }
 
+std::optional<runtime::RuntimeKind> Cell::runtime_kind() const {
+  return runtime::runtime_named(runtime);
+}
+
+std::optional<runtime::OptLevel> Cell::level() const { return runtime::opt_level_named(opt_level); }
+
 nlohmann::json cell_to_json(const Cell& c) {
   return {{"model", c.model},         {"method", c.method},   {"budget", c.budget},
           {"seed", c.seed},           {"runtime", c.runtime}, {"threads", c.threads},
@@ -71,7 +77,9 @@ std::vector<Cell> expand(const StudyConfig& c, int all_cores) {
                   for (const auto& opt : c.opt_levels)
                     for (const auto& device : c.devices) {
                       // Device bundles carry ONNX Runtime only; so does INT8 (QDQ).
-                      if ((device != "local" || precision != "fp32") && runtime != "ort") continue;
+                      const bool ort =
+                          runtime::runtime_named(runtime) == runtime::RuntimeKind::kOrt;
+                      if ((device != "local" || precision != "fp32") && !ort) continue;
                       // Optimisation levels are an ONNX Runtime setting; other runtimes get one
                       // cell. "All cores" is this machine's here, the device's on a device.
                       Cell cell{model,
@@ -80,7 +88,7 @@ std::vector<Cell> expand(const StudyConfig& c, int all_cores) {
                                 seed,
                                 runtime,
                                 t > 0 ? t : (device == "local" ? all_cores : 0),
-                                runtime == "ort" ? opt : "default",
+                                ort ? opt : "default",
                                 align,
                                 device,
                                 precision};

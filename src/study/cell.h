@@ -7,9 +7,11 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "runtime/kinds.h"
 #include "study/config.h"
 #include "util/result.h"
 
@@ -20,11 +22,11 @@ struct Cell {
   std::string method;
   std::string budget;
   int seed = 0;
-  std::string runtime;
-  int threads = 0;  // resolved here; 0 on a device = every core the device has
-  std::string opt_level;
-  int align = 1;                   // width multiple K (1 = none)
-  std::string device = "local";    // where it is measured (study config "devices")
+  std::string runtime;           // a runtime's name (runtime/kinds.h), as keys and records spell it
+  int threads = 0;               // resolved here; 0 on a device = every core the device has
+  std::string opt_level;         // an ORT level's name, or "default" for runtimes without levels
+  int align = 1;                 // width multiple K (1 = none)
+  std::string device = "local";  // where it is measured (study config "devices")
   std::string precision = "fp32";  // fp32 | int8 (study config "precisions")
 
   // The network (widths, training run), shared by its precisions: vgg11.uniform.params-0.25.s0
@@ -33,6 +35,11 @@ struct Cell {
   std::string model_key() const;  // e.g. vgg11.uniform.params-0.25.s0, ...params-0.25.a8.s0
   // e.g. vgg11.uniform.params-0.25.s0.ort.t2.all, ...s0.ort.tall.all.on-pi4 on a device
   std::string key() const;
+
+  // The runtime and level as types; none for a name that is not one (a runtime without levels has
+  // opt level "default"), so such a cell equals no runtime and no level.
+  std::optional<runtime::RuntimeKind> runtime_kind() const;
+  std::optional<runtime::OptLevel> level() const;
 };
 
 // A cell as JSON (Slurm task lists carry the cells themselves: their keys hold thread counts

@@ -2,6 +2,7 @@
 
 #include "arch/dataset.h"
 #include "arch/families.h"
+#include "runtime/kinds.h"
 #include "scaling/budget.h"
 #include "scaling/fit_file.h"
 #include "util/files.h"
@@ -263,7 +264,9 @@ Status check_whole(const StudyConfig& c) {
           "config has an empty list (models, methods, budgets, runtimes, opt_levels or "
           "devices)");
   if (!c.train.enabled &&
-      std::find(c.runtimes.begin(), c.runtimes.end(), "torch") != c.runtimes.end())
+      std::any_of(c.runtimes.begin(), c.runtimes.end(), [](const std::string& r) {
+        return runtime::runtime_named(r) == runtime::RuntimeKind::kTorch;
+      }))
     return bad_input(
         "runtime 'torch' measures trained run directories: it needs 'train': {'enabled': true}");
   if (c.aligns.empty() ||
@@ -399,11 +402,10 @@ Status validate_config(const StudyConfig& c, const std::vector<std::string>& run
       return bad_input("config 'budgets': " + p.error().message);
   if (auto n = scaling::parse_count_mode(c.count); !n.ok())
     return bad_input("config 'count': " + n.error().message);
-  for (Status s :
-       {check_member(c.methods, {"uniform", "neuralscale"}, "methods"),
-        check_member(c.runtimes, runtimes, "runtimes"),
-        check_member(c.opt_levels, {"disable", "basic", "extended", "all"}, "opt_levels"),
-        check_settings(c), check_fits(c)})
+  for (Status s : {check_member(c.methods, {"uniform", "neuralscale"}, "methods"),
+                   check_member(c.runtimes, runtimes, "runtimes"),
+                   check_member(c.opt_levels, runtime::opt_level_names(), "opt_levels"),
+                   check_settings(c), check_fits(c)})
     if (!s.ok()) return s;
   return {};
 }

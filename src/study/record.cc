@@ -5,37 +5,45 @@
 
 #include "arch/analysis.h"
 #include "arch/families.h"
+#include "runtime/bench_record.h"
 #include "study/store.h"
 
 namespace paramscale::study {
 
-Result<nlohmann::json> bench_result(const nlohmann::json& file) {
+namespace {
+
+// The first (only) record in a bench --json file, as written and as read.
+struct BenchResult {
+  const nlohmann::json* raw = nullptr;
+  runtime::BenchRecord record;
+};
+
+Result<BenchResult> first_result(const nlohmann::json& file) {
   const nlohmann::json* r = &file;
   if (file.is_object() && file.contains("results")) r = &file["results"];
   if (r->is_array()) {
     if (r->empty()) return failure("bench file holds no result");
     r = &(*r)[0];
   }
-  if (r->is_object() && r->contains("error")) {
-    const nlohmann::json& e = (*r)["error"];
-    const bool text = e.is_object() && e.contains("message") && e["message"].is_string();
-    return failure("bench failed: " + (text ? e["message"].get<std::string>() : e.dump()));
-  }
-  if (!r->is_object() || !r->contains("latency_ms") || !(*r)["latency_ms"].is_object())
-    return failure("bench file has no latency_ms in its result");
-  return *r;
+  auto record = runtime::BenchRecord::parse(*r);
+  if (!record.ok()) return record.error();
+  return BenchResult{r, std::move(record).value()};
 }
 
-namespace {
-const nlohmann::json* at(const nlohmann::json& j, std::initializer_list<const char*> path) {
-  const nlohmann::json* p = &j;
-  for (const char* k : path) {
-    if (!p->is_object() || !p->contains(k)) return nullptr;
-    p = &(*p)[k];
-  }
-  return p->is_number() ? p : nullptr;
+// The bench's memory stages as it wrote them, plus the headline runtime_bytes.
+nlohmann::json memory_block(const BenchResult& b) {
+  nlohmann::json m = (*b.raw)["memory"];
+  m["runtime_bytes"] = b.record.memory.runtime_bytes();
+  return m;
 }
+
 }  // namespace
+
+Result<nlohmann::json> bench_result(const nlohmann::json& file) {
+  auto b = first_result(file);
+  if (!b.ok()) return b.error();
+  return *b->raw;
+}
 
 namespace {
 
@@ -106,15 +114,9 @@ Status check_record(const nlohmann::json& r, const std::string& key) {
 }
 
 Result<nlohmann::json> record_memory(const nlohmann::json& bench) {
-  nlohmann::json m = bench.value("memory", nlohmann::json::object());
-  if (!m.is_object()) return failure("bench result's memory is not an object");
-  if (at(m, {"runtime_bytes"})) return m;  // already in record form
-  const nlohmann::json* peak = at(m, {"peak_inference_rss"});
-  const nlohmann::json* base = at(m, {"baseline", "vm_rss"});
-  if (!peak || !base || !peak->is_number_integer() || !base->is_number_integer())
-    return failure("bench result lacks memory.peak_inference_rss or memory.baseline.vm_rss");
-  m["runtime_bytes"] = peak->get<int64_t>() - base->get<int64_t>();
-  return m;
+  auto b = first_result(bench);
+  if (!b.ok()) return b.error();
+  return memory_block(*b);
 }
 
 nlohmann::json record_environment(const nlohmann::json& bench) {
@@ -125,13 +127,6 @@ nlohmann::json record_environment(const nlohmann::json& bench) {
     e["model_sha256"] = bench["model"]["sha256"];
   return e;
 }
-
-namespace {
-int measured_threads(const nlohmann::json& bench) {
-  const nlohmann::json* t = at(bench, {"request", "backend", "threads"});
-  return t && is_int(*t) ? t->get<int>() : 0;
-}
-}  // namespace
 
 namespace {
 // The eval record's headline: accuracy as deployed (fractions, like training's summary).
@@ -153,6 +148,56 @@ nlohmann::json quantization(const nlohmann::json& deployment) {
   q.erase("tensors");
   return q;
 }
+
+// The cell as measured: "all cores" on a device becomes the count the device resolved it to.
+nlohmann::json cell_block(const StudyConfig& config, const Cell& cell,
+                          const runtime::BenchRecord& bench) {
+  nlohmann::json c = cell_to_json(cell);
+  if (cell.threads <= 0) c["threads"] = bench.request ? bench.request->backend.threads : 0;
+  c["dataset"] = config.dataset;
+  return c;
+}
+
+// The network's exact analysis, with the MACs and activation bytes of the layers each scalable
+// width sets.
+nlohmann::json analysis_block(arch::Family family, const arch::Network& net,
+                              const std::vector<int>& widths, int batch) {
+  const arch::Analysis a = arch::analyze(net, batch);
+  const std::vector<std::string> names = arch::width_names(family);
+  std::vector<int64_t> w_macs(widths.size(), 0), w_act(widths.size(), 0);
+  for (size_t i = 0; i < net.layers.size(); ++i) {
+    const int w = net.layers[i].width_index;
+    if (w < 0) continue;
+    w_macs[w] += a.layers[i].macs;
+    w_act[w] += a.layers[i].activation_bytes;
+  }
+  nlohmann::json per_width = nlohmann::json::array();
+  for (size_t w = 0; w < widths.size(); ++w)
+    per_width.push_back({{"name", names[w]},
+                         {"width", widths[w]},
+                         {"macs", w_macs[w]},
+                         {"activation_bytes", w_act[w]}});
+  return {{"params", a.params},
+          {"proxy_params", a.proxy_params},
+          {"macs", a.macs},
+          {"weight_bytes", a.weight_bytes},
+          {"activation_sum_bytes", a.activation_sum_bytes},
+          {"peak_activation_bytes", a.peak_activation_bytes},
+          {"batch", a.batch},
+          {"per_width", per_width}};
+}
+
+// The first model's explanation in `paramscale explain --json` output; null when there is none.
+nlohmann::json explain_block(const nlohmann::json& explain) {
+  if (!explain.is_object() || !explain.contains("models") || !explain["models"].is_array() ||
+      explain["models"].empty() || !explain["models"][0].is_object())
+    return nullptr;
+  const nlohmann::json& m = explain["models"][0];
+  return {{"explanation", m.value("explanation", nlohmann::json())},
+          {"profiling_overhead", m.value("profiling_overhead", nlohmann::json())},
+          {"peak", explain.value("peak", nlohmann::json())},
+          {"threads", explain.value("threads", nlohmann::json())}};
+}
 }  // namespace
 
 Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
@@ -165,27 +210,10 @@ Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
   if (!dataset.ok()) return dataset.error();
   auto net = arch::build_network(*family, *dataset, widths);
   if (!net.ok()) return net.error();
-  auto bench = bench_result(bench_file);
-  if (!bench.ok()) return bench.error();
-  auto memory = record_memory(*bench);
-  if (!memory.ok()) return memory.error();
-  const arch::Analysis a = arch::analyze(*net, config.bench.batch);
-
-  // Per scalable width: the MACs and activation bytes of the layers whose channels it sets.
-  const std::vector<std::string> names = arch::width_names(*family);
-  std::vector<int64_t> w_macs(widths.size(), 0), w_act(widths.size(), 0);
-  for (size_t i = 0; i < net->layers.size(); ++i) {
-    const int w = net->layers[i].width_index;
-    if (w < 0) continue;
-    w_macs[w] += a.layers[i].macs;
-    w_act[w] += a.layers[i].activation_bytes;
-  }
-  nlohmann::json per_width = nlohmann::json::array();
-  for (size_t w = 0; w < widths.size(); ++w)
-    per_width.push_back({{"name", names[w]},
-                         {"width", widths[w]},
-                         {"macs", w_macs[w]},
-                         {"activation_bytes", w_act[w]}});
+  auto measured = first_result(bench_file);
+  if (!measured.ok()) return measured.error();
+  const nlohmann::json& bench = *measured->raw;
+  const runtime::BenchRecord& b = measured->record;
 
   nlohmann::json accuracy = nullptr;
   if (!train.is_null())
@@ -194,51 +222,24 @@ Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
   nlohmann::json record{
       {"schema_version", kRecordSchemaVersion},
       {"key", cell.key()},
-      {"cell",
-       {{"model", cell.model},
-        {"method", cell.method},
-        {"budget", cell.budget},
-        {"seed", cell.seed},
-        {"runtime", cell.runtime},
-        // "all cores" on a device: the count the device resolved it to
-        {"threads", cell.threads > 0 ? cell.threads : measured_threads(*bench)},
-        {"opt_level", cell.opt_level},
-        {"align", cell.align},
-        {"device", cell.device},
-        {"dataset", config.dataset},
-        {"precision", cell.precision}}},
+      {"cell", cell_block(config, cell, b)},
       {"widths", widths},
-      {"analysis",
-       {{"params", a.params},
-        {"proxy_params", a.proxy_params},
-        {"macs", a.macs},
-        {"weight_bytes", a.weight_bytes},
-        {"activation_sum_bytes", a.activation_sum_bytes},
-        {"peak_activation_bytes", a.peak_activation_bytes},
-        {"batch", a.batch},
-        {"per_width", per_width}}},
+      {"analysis", analysis_block(*family, *net, widths, config.bench.batch)},
       {"accuracy", accuracy},
       {"deployed_accuracy", deployed_accuracy(deployment)},
       {"quantization", quantization(deployment)},
-      {"model_file_bytes", bench->contains("model")
-                               ? (*bench)["model"].value("file_bytes", nlohmann::json())
-                               : nlohmann::json()},
-      {"latency_ms", (*bench)["latency_ms"]},
-      {"memory", *memory},
-      {"environment", record_environment(*bench)},
-      {"device", bench->value("device", nlohmann::json{{"name", cell.device}})},
-      {"validity", bench->value("validity", nlohmann::json{{"timings_valid", true},
-                                                           {"reasons", nlohmann::json::array()}})},
+      {"model_file_bytes",
+       b.model.file_bytes ? nlohmann::json(*b.model.file_bytes) : nlohmann::json()},
+      // The bench's blocks as it wrote them (records from older bundles stay as they were).
+      {"latency_ms", bench["latency_ms"]},
+      {"memory", memory_block(*measured)},
+      {"environment", record_environment(bench)},
+      {"device", bench.value("device", nlohmann::json{{"name", cell.device}})},
+      {"validity", bench.value("validity", nlohmann::json{{"timings_valid", true},
+                                                          {"reasons", nlohmann::json::array()}})},
       {"train", train},
-      {"bench", *bench}};
-  if (explain.is_object() && explain.contains("models") && explain["models"].is_array() &&
-      !explain["models"].empty() && explain["models"][0].is_object()) {
-    const nlohmann::json& m = explain["models"][0];
-    record["explain"] = {{"explanation", m.value("explanation", nlohmann::json())},
-                         {"profiling_overhead", m.value("profiling_overhead", nlohmann::json())},
-                         {"peak", explain.value("peak", nlohmann::json())},
-                         {"threads", explain.value("threads", nlohmann::json())}};
-  }
+      {"bench", bench}};
+  if (nlohmann::json e = explain_block(explain); !e.is_null()) record["explain"] = std::move(e);
   return record;
 }
 

@@ -39,11 +39,13 @@ Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
 // redone) instead of throwing later. When `key` is given, the record must be that cell's.
 Status check_record(const nlohmann::json& record, const std::string& key = "");
 
-// The one measurement record in a bench --json file (its first result; a failed one is an Error).
+// The one measurement record in a bench --json file (its first result; a failed one is an Error),
+// as written, once runtime::BenchRecord::parse has accepted it.
 Result<nlohmann::json> bench_result(const nlohmann::json& bench_file);
 
 // A bench result's memory block plus the headline runtime_bytes: peak RSS during inference minus
-// the baseline RSS before runtime init (memory.peak_inference_rss - memory.baseline.vm_rss).
+// the baseline RSS before runtime init (runtime::MemoryRecord::runtime_bytes, which bench writes
+// as memory.runtime_memory_bytes).
 Result<nlohmann::json> record_memory(const nlohmann::json& bench_result);
 
 // The bench result's environment plus what identifies the measurement: runtime{name,version,

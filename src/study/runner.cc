@@ -20,6 +20,7 @@
 #include "arch/families.h"
 #include "device/registry.h"
 #include "device/session.h"
+#include "runtime/bench_record.h"
 #include "scaling/uniform.h"
 #include "study/cell.h"
 #include "study/process.h"
@@ -139,11 +140,9 @@ void forget_throttled(const StageContext& ctx, const std::vector<Cell>& cells) {
   int n = 0;
   for (const Cell& c : cells) {
     auto r = read_json_file(ctx.store.record_path(c.key()));
-    if (!r.ok() || !r->is_object()) continue;
-    const nlohmann::json& b = r->value("bench", nlohmann::json::object());
-    if (!b.is_object() || !b.contains("board") || !b["board"].is_object() ||
-        !b["board"].value("throttling", nlohmann::json::object()).value("throttled", false))
-      continue;
+    if (!r.ok() || !r->is_object() || !r->contains("bench")) continue;
+    const auto bench = runtime::BenchRecord::parse((*r)["bench"]);
+    if (!bench.ok() || !bench->throttling.throttled) continue;
     std::remove((ctx.dir + "/cells/" + c.key() + ".bench.json").c_str());
     std::remove(ctx.store.record_path(c.key()).c_str());
     ++n;

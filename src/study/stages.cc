@@ -283,8 +283,9 @@ Result<MadeModel> made_model(const StageContext& ctx, const Cell& cell) {
 
 bool explains(const StudyConfig& config, const Cell& cell) {
   // FP32 only: explain reads float graphs (Conv, Gemm), not QDQ ones.
-  if (!config.explain.enabled || cell.runtime != "ort" || cell.device != device::kLocal ||
-      cell.opt_level != "all" || cell.precision != "fp32")
+  if (!config.explain.enabled || cell.runtime_kind() != runtime::RuntimeKind::kOrt ||
+      cell.device != device::kLocal || cell.level() != runtime::OptLevel::kAll ||
+      cell.precision != "fp32")
     return false;
   const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   int most = 0;
@@ -302,8 +303,9 @@ Status measure_model(const StageContext& ctx, const Cell& cell, const MadeModel&
   if (!exists(bench_json)) {
     FileLock lock(device_lock(ctx, cell.device), /*wait=*/true);
     // libtorch runs the trained run directory itself (eager); the ONNX runtimes run the export.
-    const std::string target =
-        cell.runtime == "torch" ? ctx.dir + "/runs/" + cell.network_key() : model.onnx;
+    const std::string target = cell.runtime_kind() == runtime::RuntimeKind::kTorch
+                                   ? ctx.dir + "/runs/" + cell.network_key()
+                                   : model.onnx;
     if (Status s = stage(ctx, cell.key(), "bench",
                          bench_args(ctx.config, cell, target, bench_json, ctx.devices_file));
         !s.ok())
