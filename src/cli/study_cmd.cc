@@ -2,7 +2,6 @@
 // then write its report.
 #include <sys/stat.h>
 
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -12,6 +11,7 @@
 #include "runtime/backend.h"
 #include "study/runner.h"
 #include "study/slurm.h"
+#include "util/json_file.h"
 
 namespace paramscale::cli {
 
@@ -71,8 +71,8 @@ int run_study_cmd(const StudyArgs& a) {
   const std::string saved = a.out + "/config.json";
   if (::stat(saved.c_str(), &st) == 0) {
     if (!a.resume) fail_usage(a.out + " already holds a study; pass --resume to continue it");
-    std::ifstream in(saved);
-    const nlohmann::json old = nlohmann::json::parse(in, nullptr, false);
+    const Result<nlohmann::json> read = read_json_file(saved, "study config");
+    const nlohmann::json old = read.ok() ? *read : nlohmann::json();
     if (identity(old) != identity(study::to_json(config)))
       fail_usage(a.out + " holds a study with a different config; use another -o directory");
   }

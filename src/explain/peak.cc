@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -23,6 +22,7 @@
 #include "runtime/environment.h"
 #include "runtime/measure.h"
 #include "util/atomic_file.h"
+#include "util/json_file.h"
 
 namespace paramscale::explain {
 
@@ -189,8 +189,8 @@ Result<Peak> machine_peak(int threads, bool refresh) {
   const std::string path = peak_cache_path();
   const std::string cpu = runtime::environment().value("cpu_model", "unknown");
   nlohmann::json cache = {{"schema", "paramscale.peak/1"}, {"entries", nlohmann::json::array()}};
-  if (std::ifstream in(path); in) {
-    const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (const Result<nlohmann::json> read = read_json_file(path, "peak cache"); read.ok()) {
+    const nlohmann::json& j = *read;
     if (j.is_object() && j.value("schema", "") == "paramscale.peak/1" && j.contains("entries") &&
         j["entries"].is_array())
       cache = j;  // an unreadable cache is simply measured again and replaced

@@ -1,7 +1,7 @@
 #include "explain/profile.h"
+#include "util/json_file.h"
 
 #include <algorithm>
-#include <fstream>
 
 namespace paramscale::explain {
 
@@ -98,11 +98,10 @@ Result<Profile> parse_ort_trace(const nlohmann::json& trace, int skip_runs) {
 }
 
 Result<Profile> read_ort_trace(const std::string& path, int skip_runs) {
-  std::ifstream in(path);
-  if (!in) return failure("cannot read the profiler trace " + path);
-  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded()) return failure("the profiler trace " + path + " is not JSON");
-  return parse_ort_trace(j, skip_runs);
+  // ONNX Runtime wrote it: a problem with it is a failure of the measurement, not bad input.
+  const Result<nlohmann::json> j = read_json_file(path, "profiler trace");
+  if (!j.ok()) return failure(j.error().message);
+  return parse_ort_trace(*j, skip_runs);
 }
 
 }  // namespace paramscale::explain

@@ -1,21 +1,19 @@
 #include "report/provenance.h"
+#include "util/json_file.h"
 #include "util/text.h"
 
 #include <dirent.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 namespace paramscale::report {
 
 namespace {
 nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return nullptr;
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  return j.is_discarded() ? nullptr : j;
+  const Result<nlohmann::json> j = read_json_file(path, "study file");
+  return j.ok() ? *j : nullptr;
 }
 
 std::string training_text(const nlohmann::json& c) {

@@ -209,7 +209,7 @@ ModelFacts model_facts(const MeasureRequest& r, bool run_dir, const ModelInfo& i
   m.opset = info.opset;
   // What deploying it costs on disk: the .onnx file, or a run directory's weights file.
   struct stat file {};
-  if (::stat(run_dir ? (r.model_path + "/weights.psw").c_str() : r.model_path.c_str(), &file) == 0)
+  if (::stat((run_dir ? run_dir_weights_file(r.model_path) : r.model_path).c_str(), &file) == 0)
     m.file_bytes = static_cast<int64_t>(file.st_size);
   return m;
 }
@@ -248,7 +248,7 @@ Result<nlohmann::json> measure(const MeasureRequest& request) {
   auto shape = feed_shape(*info, r.protocol.batch);
   if (!shape.ok()) return bad_input("'" + r.model_path + "': " + shape.error().message);
   // A run directory is identified by its weights file (arch.json holds its widths and settings).
-  auto hash = paramscale::sha256_file(run_dir ? r.model_path + "/weights.psw" : r.model_path);
+  auto hash = paramscale::sha256_file(run_dir ? run_dir_weights_file(r.model_path) : r.model_path);
   if (!hash.ok()) return hash.error();
 
   auto backend = make_backend(r.backend);

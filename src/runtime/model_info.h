@@ -35,6 +35,10 @@ Result<ModelInfo> read_model_info(const std::string& path);
 // float32 bytes, opset 0 (not an ONNX graph). Bad input in the device build (no export/ there).
 Result<ModelInfo> read_run_dir_info(const std::string& dir);
 
+// The file that identifies a run directory's model and is its size on disk: its weights file
+// (rundir/run_dir.h names it; the device build has no run directories).
+std::string run_dir_weights_file(const std::string& dir);
+
 // True when `path` names a directory (a run directory), false for a file or nothing.
 bool is_run_dir(const std::string& path);
 

@@ -22,4 +22,8 @@ Result<ModelInfo> read_run_dir_info(const std::string& dir) {
   return info;
 }
 
+std::string run_dir_weights_file(const std::string& dir) {
+  return rundir::file_in(dir, rundir::kWeightsFile);
+}
+
 }  // namespace paramscale::runtime

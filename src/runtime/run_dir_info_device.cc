@@ -10,4 +10,6 @@ Result<ModelInfo> read_run_dir_info(const std::string& dir) {
                    "directories on the host");
 }
 
+std::string run_dir_weights_file(const std::string& dir) { return dir; }  // never reached
+
 }  // namespace paramscale::runtime

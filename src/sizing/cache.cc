@@ -3,18 +3,19 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
-#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "util/atomic_file.h"
+#include "util/json_file.h"
 
 namespace paramscale::sizing {
 
 MeasurementCache::MeasurementCache(std::string path) : path_(std::move(path)) {
   if (path_.empty()) return;
-  std::ifstream in(path_);
-  if (!in) return;
-  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  // A missing or damaged cache is no cache: its entries are measured again.
+  const Result<nlohmann::json> read = read_json_file(path_, "measurement cache");
+  if (!read.ok()) return;
+  const nlohmann::json& j = *read;
   if (!j.is_object() || j.value("schema", "") != "paramscale.measurements/1" ||
       !j.contains("entries") || !j["entries"].is_object())
     return;

@@ -139,7 +139,7 @@ void sweep_temp_files(const std::string& dir) {
 void forget_throttled(const StageContext& ctx, const std::vector<Cell>& cells) {
   int n = 0;
   for (const Cell& c : cells) {
-    auto r = read_json_file(ctx.store.record_path(c.key()));
+    auto r = read_study_file(ctx.store.record_path(c.key()));
     if (!r.ok() || !r->is_object() || !r->contains("bench")) continue;
     const auto bench = runtime::BenchRecord::parse((*r)["bench"]);
     if (!bench.ok() || !bench->throttling.throttled) continue;

@@ -38,7 +38,7 @@ Result<Submissions> read_submissions(const std::string& dir) {
   const std::string path = submissions_path(dir);
   Submissions subs;
   if (!is_regular_file(path)) return subs;
-  auto j = read_json_file(path);
+  auto j = read_study_file(path);
   if (!j.ok()) return j.error();
   if (!j->is_object() || j->value("schema", "") != kSubmissionsSchema ||
       !j->contains("submissions") || !(*j)["submissions"].is_array() || !j->contains("cells") ||

@@ -12,11 +12,13 @@
 
 #include "arch/families.h"
 #include "device/registry.h"
+#include "rundir/run_dir.h"
 #include "scaling/uniform.h"
 #include "study/process.h"
 #include "study/record.h"
 #include "study/stage_commands.h"
 #include "util/files.h"
+#include "util/json_file.h"
 #include "util/limits.h"
 
 namespace paramscale::study {
@@ -27,8 +29,6 @@ bool exists(const std::string& p) {
   struct stat st;
   return ::stat(p.c_str(), &st) == 0;
 }
-
-Result<nlohmann::json> read_json(const std::string& path) { return read_json_file(path); }
 
 // A stage's child process; a failure names the log to read.
 Status stage(const StageContext& ctx, const std::string& key, const std::string& name,
@@ -59,7 +59,7 @@ std::string device_lock(const StageContext& ctx, const std::string& device) {
 // The widths in a widths file, or an error when it is damaged (not JSON, no "widths" array of
 // positive integers of the family's length).
 Result<std::vector<int>> read_widths(const std::string& path, const std::string& model) {
-  auto j = read_json(path);
+  auto j = read_study_file(path);
   if (!j.ok()) return j.error();
   auto family = arch::family_from_name(model);
   if (!family.ok()) return family.error();
@@ -133,10 +133,11 @@ Result<std::string> float_model_for(const StageContext& ctx, const Cell& cell,
   std::remove(onnx.c_str());
   const std::string run = ctx.dir + "/runs/" + mk;
   // A damaged summary is written again by resuming the run (its checkpoint is at the last epoch).
-  if (auto summary = read_json(run + "/summary.json"); !summary.ok() || !summary->is_object())
-    std::remove((run + "/summary.json").c_str());
-  if (ctx.config.train.enabled && !exists(run + "/summary.json")) {
-    const auto args = train_args(ctx.config, cell, widths, run, exists(run + "/checkpoint.pt"));
+  const std::string summary = rundir::file_in(run, rundir::kSummaryFile);
+  if (!rundir::read_summary(run).ok()) std::remove(summary.c_str());
+  if (ctx.config.train.enabled && !exists(summary)) {
+    const bool resume = exists(rundir::file_in(run, rundir::kCheckpointFile));
+    const auto args = train_args(ctx.config, cell, widths, run, resume);
     if (Status s = stage(ctx, mk, "train", args); !s.ok()) return s.error();
   }
   const auto args = export_args(ctx.config, cell, widths, run, onnx);
@@ -152,7 +153,7 @@ Result<std::string> int8_model_for(const StageContext& ctx, const Cell& cell,
   const std::string onnx = ctx.dir + "/models/" + mk + ".onnx";
   const std::string record = ctx.dir + "/models/" + mk + ".quantize.json";
   // quantize writes the model, then its record: a study killed in between quantizes again.
-  if (plausible_onnx(onnx) && read_json(record).ok()) return onnx;
+  if (plausible_onnx(onnx) && read_study_file(record).ok()) return onnx;
   const std::string source =
       ctx.config.train.enabled ? ctx.dir + "/runs/" + cell.network_key() : float_onnx;
   if (Status s = stage(ctx, mk, "quantize", quantize_args(ctx.config, cell, source, onnx, record));
@@ -167,7 +168,7 @@ Status eval_model(const StageContext& ctx, const Cell& cell, const std::string& 
   const auto& p = ctx.config.precisions;
   if (!ctx.config.train.enabled || std::find(p.begin(), p.end(), "int8") == p.end()) return {};
   const std::string out = ctx.dir + "/models/" + cell.model_key() + ".eval.json";
-  if (read_json(out).ok()) return {};
+  if (read_study_file(out).ok()) return {};
   return stage(ctx, cell.model_key(), "eval", eval_args(ctx.config, onnx, out));
 }
 
@@ -177,7 +178,7 @@ Result<nlohmann::json> deployment_of(const StageContext& ctx, const Cell& cell) 
   for (const char* what : {"quantize", "eval"}) {
     const std::string path = ctx.dir + "/models/" + cell.model_key() + "." + what + ".json";
     if (!exists(path)) continue;
-    auto j = read_json(path);
+    auto j = read_study_file(path);
     if (!j.ok()) return j.error();
     deployment[what] = *j;
   }
@@ -186,11 +187,9 @@ Result<nlohmann::json> deployment_of(const StageContext& ctx, const Cell& cell) 
 
 }  // namespace
 
-Result<nlohmann::json> read_json_file(const std::string& path) {
-  auto text = read_regular_file(path, "study file", kMaxTextFileBytes);
-  if (!text.ok()) return failure(text.error().message);
-  nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
-  if (j.is_discarded()) return failure(path + " is not valid JSON");
+Result<nlohmann::json> read_study_file(const std::string& path) {
+  auto j = read_json_file(path, "study file");
+  if (!j.ok()) return failure(j.error().message);
   return j;
 }
 
@@ -208,7 +207,7 @@ std::string duration_text(double s) {
 
 std::string searched_fit(const std::string& dir, const std::string& model) {
   const std::string out = dir + "/search/" + model;
-  Result<nlohmann::json> done = read_json_file(out + "/search.json");
+  Result<nlohmann::json> done = read_study_file(out + "/search.json");
   // A damaged search.json (not an object) is an unfinished search: it is resumed.
   if (done.ok() && done->is_object() && done->contains("finished") && (*done)["finished"] == true)
     return out + "/fit.json";
@@ -230,7 +229,8 @@ Result<std::string> search_fit(const StageContext& ctx, const std::string& model
   const SearchSettings& z = c.search;
   const std::string out = ctx.dir + "/search/" + model;
   if (const std::string fit = searched_fit(ctx.dir, model); !fit.empty()) return fit;
-  const auto args = search_args(c, model, out, exists(out + "/checkpoint.pt"));
+  const auto args =
+      search_args(c, model, out, exists(rundir::file_in(out, rundir::kCheckpointFile)));
   std::cerr << "study: NeuralScale search for " << model << " (" << z.iterations
             << " iteration(s), " << z.subset << " images, prune " << z.prune_fraction * 100
             << "% of live channels every " << z.frequency << " minibatches after " << z.warmup
@@ -274,7 +274,7 @@ Result<MadeModel> make_model(const StageContext& ctx, const Cell& cell) {
 Result<MadeModel> made_model(const StageContext& ctx, const Cell& cell) {
   const std::string base = ctx.dir + "/models/" + cell.model_key();
   auto widths = read_widths(ctx.dir + "/models/" + cell.network_key() + ".widths.json", cell.model);
-  const bool quantized = cell.precision == "fp32" || read_json(base + ".quantize.json").ok();
+  const bool quantized = cell.precision == "fp32" || read_study_file(base + ".quantize.json").ok();
   if (!widths.ok() || !plausible_onnx(base + ".onnx") || !quantized)
     return failure("the model " + cell.model_key() + " was not made (see its logs in " + ctx.dir +
                    "/logs/)");
@@ -297,7 +297,7 @@ Status measure_model(const StageContext& ctx, const Cell& cell, const MadeModel&
   const std::string bench_json = ctx.dir + "/cells/" + cell.key() + ".bench.json";
   // A bench file that holds no measurement (damaged, truncated) is measured again.
   if (exists(bench_json)) {
-    auto old = read_json(bench_json);
+    auto old = read_study_file(bench_json);
     if (!old.ok() || !bench_result(*old).ok()) std::remove(bench_json.c_str());
   }
   if (!exists(bench_json)) {
@@ -321,17 +321,16 @@ Status measure_model(const StageContext& ctx, const Cell& cell, const MadeModel&
           !s.ok())
         return s;
     }
-    auto e = read_json(explain_json);
+    auto e = read_study_file(explain_json);
     if (!e.ok()) return e.error();
     explained = *e;
   }
-  auto bench = read_json(bench_json);
+  auto bench = read_study_file(bench_json);
   if (!bench.ok()) return bench.error();
   nlohmann::json train = nullptr;
-  const std::string summary = ctx.dir + "/runs/" + cell.network_key() + "/summary.json";
   if (ctx.config.train.enabled) {
-    auto t = read_json(summary);
-    if (!t.ok()) return t.error();
+    auto t = rundir::read_summary(ctx.dir + "/runs/" + cell.network_key());
+    if (!t.ok()) return failure(t.error().message);
     train = *t;
   }
   auto deployment = deployment_of(ctx, cell);

@@ -60,7 +60,9 @@ std::map<std::string, std::string> study_fits(const StudyConfig& config, const s
 // Whether the study explains this cell (ExplainSettings): ORT here, opt "all", the most threads.
 bool explains(const StudyConfig& config, const Cell& cell);
 
-Result<nlohmann::json> read_json_file(const std::string& path);
+// A JSON file the study wrote itself (a record, search.json, submissions): any problem reading
+// it is a failure (exit 1) of the study, not bad input (util/json_file underneath).
+Result<nlohmann::json> read_study_file(const std::string& path);
 std::string duration_text(double seconds);  // "42s", "3m05s", "1h02m"
 
 }  // namespace paramscale::study
