@@ -58,11 +58,19 @@ TEST(CliSize, FindsABudgetThatMeetsTheLimitAndNoLarger) {
   };
   const long long best_params = exported(best, "best.onnx");
   EXPECT_GT(exported(bigger, "bigger.onnx"), best_params);  // a different, larger network
-  double fastest = 1e300, slowest = 0;
-  for (int i = 1; i <= 3; ++i) fastest = std::min(fastest, median_of(dir / "best.onnx", dir, i));
-  for (int i = 4; i <= 6; ++i) slowest = std::max(slowest, median_of(dir / "bigger.onnx", dir, i));
-  EXPECT_LE(fastest, limit);
-  EXPECT_GT(slowest, limit);
+  // Each re-measured next to the network that set the limit, so a change in this (shared, noisy)
+  // machine's speed between the size run and now hits both alike: the answer is no slower than the
+  // limit's network at its fastest, the larger budget slower than it at its slowest.
+  double best_fastest = 1e300, bigger_slowest = 0, limit_fastest = 1e300, limit_slowest = 0;
+  for (int i = 1; i <= 3; ++i) {
+    const double l = median_of(dir / "p03.onnx", dir, 3 * i);
+    limit_fastest = std::min(limit_fastest, l);
+    limit_slowest = std::max(limit_slowest, l);
+    best_fastest = std::min(best_fastest, median_of(dir / "best.onnx", dir, 3 * i + 1));
+    bigger_slowest = std::max(bigger_slowest, median_of(dir / "bigger.onnx", dir, 3 * i + 2));
+  }
+  EXPECT_LE(best_fastest, limit_slowest * 1.05);  // size's --tolerance
+  EXPECT_GT(bigger_slowest, limit_fastest);
 }
 
 TEST(CliSize, BadInput) {

@@ -55,7 +55,8 @@ TEST(StudyConfig, JsonOverridesPresetAndRejectsMistakes) {
   ASSERT_TRUE(c.ok()) << c.error().message;
   EXPECT_EQ(c->budgets, std::vector<std::string>{"width:0.5"});
   EXPECT_EQ(c->train.epochs, 3);
-  EXPECT_EQ(c->train.subset, 3000);
+  EXPECT_EQ(c->train.subset, 15000);  // the preset's, not overridden
+  EXPECT_EQ(c->train.batch_size, 64);
   EXPECT_EQ(c->train.test_subset, 2000);
   EXPECT_TRUE(c->search.enabled);
   EXPECT_EQ(config_from_json({{"modles", {"vgg11"}}}).error().message,
