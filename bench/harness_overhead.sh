@@ -20,13 +20,10 @@ mkdir -p "$OUT"
 
 g++ -O2 -std=c++17 "$repo/bench/ort_bare_loop.cc" -I"$ORT/include" "$ORT/lib/x64/libonnxruntime.so.1" \
   -Wl,-rpath,"$ORT/lib/x64" -o "$OUT/ort_bare_loop"
-declare -A spec=([mobilenetv2-w0.5]="--model mobilenetv2 --dataset cifar10 --budget width:0.5"
-                 [vgg11-w1.0]="--model vgg11 --dataset cifar10 --budget width:1")
-models="mobilenetv2-w0.5 vgg11-w1.0"
-for m in $models; do
-  # shellcheck disable=SC2086
-  "$PS" export ${spec[$m]} -o "$OUT/$m.onnx" >/dev/null
-done
+# shellcheck source=bench/lib/timing_models.sh
+. "$repo/bench/lib/timing_models.sh"
+models=$timing_models
+export_timing_models "$PS" "$OUT"
 
 : >"$OUT/pairs.txt"
 for rep in $(seq "$REPS"); do

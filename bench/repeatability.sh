@@ -15,13 +15,10 @@ BENCH_ARGS=${BENCH_ARGS:-}  # e.g. "--min-seconds 5" to compare with the default
 OUT=${OUT:-$(mktemp -d /tmp/paramscale-repeat-XXXXXX)}
 mkdir -p "$OUT"
 
-declare -A spec=([mobilenetv2-w0.5]="--model mobilenetv2 --dataset cifar10 --budget width:0.5"
-                 [vgg11-w1.0]="--model vgg11 --dataset cifar10 --budget width:1")
-models="mobilenetv2-w0.5 vgg11-w1.0"
-for m in $models; do
-  # shellcheck disable=SC2086
-  "$PS" export ${spec[$m]} -o "$OUT/$m.onnx" >/dev/null
-done
+# shellcheck source=bench/lib/timing_models.sh
+. "$repo/bench/lib/timing_models.sh"
+models=$timing_models
+export_timing_models "$PS" "$OUT"
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$OUT/load.txt"
 start=$(date +%s)
@@ -45,7 +42,7 @@ for m in models:
     recs = [json.loads(open(f"{out}/{m}.{r}.jsonl").readline()) for r in range(1, reps + 1)]
     lat = [r["latency_ms"] for r in recs]
     med = [l["median"] for l in lat]
-    diff = max(abs(b / a - 1) for a, b in zip(med, med[1:]))
+    diff = max((abs(b / a - 1) for a, b in zip(med, med[1:])), default=0.0)
     ci = [100 * l["median_ci95_relative"] for l in lat]
     runs = [l["runs"] for l in lat]
     secs = [l["total"] / 1000 for l in lat]

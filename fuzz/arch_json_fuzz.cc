@@ -4,8 +4,8 @@
 #include "arch/dataset.h"
 #include "arch/families.h"
 #include "arch/weights.h"
-#include "rundir/run_dir.h"
 #include "fuzz/fuzz_support.h"
+#include "rundir/run_dir.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace paramscale;

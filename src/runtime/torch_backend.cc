@@ -10,9 +10,9 @@
 
 #include <optional>
 
-#include "rundir/run_dir.h"
 #include "nn/batches.h"
 #include "nn/model.h"
+#include "rundir/run_dir.h"
 #include "runtime/backend.h"
 
 namespace paramscale::runtime {
