@@ -56,7 +56,7 @@ struct ScaleResult {
   scaling::Alignment align;
   scaling::TauRule rule;
   std::optional<scaling::PowerLaws> laws;  // NeuralScale only
-  std::optional<Scaled> uniform, chosen;
+  Scaled uniform, chosen;                  // chosen = uniform for the uniform method
   bool neuralscale() const { return laws.has_value(); }
 };
 
@@ -65,34 +65,29 @@ ScaleResult solve(const ScaleArgs& args) {
     fail_usage("--batch must be an integer from 1 to " + std::to_string(kMaxBatch));
   if (!args.net.widths.empty())
     fail_usage("scale solves a --budget; for explicit --widths use 'paramscale arch'");
-  ScaleResult r{unwrap(arch::family_from_name(args.net.model)),
-                unwrap(arch::dataset_preset(args.net.dataset)),
-                unwrap(scaling::parse_count_mode(args.net.count)),
-                resolve_budget(args.net),
-                resolve_align(args.net),
-                scaling::TauRule{},
-                std::nullopt,
-                std::nullopt,
-                std::nullopt};
+  const arch::Family family = unwrap(arch::family_from_name(args.net.model));
+  const arch::DatasetShape dataset = unwrap(arch::dataset_preset(args.net.dataset));
+  const scaling::CountMode count = unwrap(scaling::parse_count_mode(args.net.count));
+  const scaling::Budget budget = resolve_budget(args.net);
+  const scaling::Alignment align = resolve_align(args.net);
   const bool neuralscale = args.net.method == "neuralscale";
-  if (!neuralscale) (void)resolve_network(args.net, r.family);  // validates --method and --fit
-  r.rule = unwrap(scaling::parse_tau_rule(args.net.tau_rule));
-  if (neuralscale) r.laws = resolve_fit(args.net, r.family);
-  r.uniform =
-      costed(r.family, r.dataset,
-             unwrap(scaling::scale_uniform(r.family, r.dataset, r.budget, r.count, r.align.k)),
-             args.batch);
-  r.chosen = neuralscale
-                 ? costed(r.family, r.dataset,
-                          unwrap(scaling::scale_neuralscale(r.family, r.dataset, *r.laws, r.budget,
-                                                            r.count, r.rule, r.align.k)),
-                          args.batch)
-                 : *r.uniform;
-  return r;
+  if (!neuralscale) (void)resolve_network(args.net, family);  // validates --method and --fit
+  const scaling::TauRule rule = unwrap(scaling::parse_tau_rule(args.net.tau_rule));
+  std::optional<scaling::PowerLaws> laws;
+  if (neuralscale) laws = resolve_fit(args.net, family);
+  Scaled uniform =
+      costed(family, dataset,
+             unwrap(scaling::scale_uniform(family, dataset, budget, count, align.k)), args.batch);
+  Scaled chosen = neuralscale ? costed(family, dataset,
+                                       unwrap(scaling::scale_neuralscale(
+                                           family, dataset, *laws, budget, count, rule, align.k)),
+                                       args.batch)
+                              : uniform;
+  return {family, dataset, count, budget, align, rule, laws, std::move(uniform), std::move(chosen)};
 }
 
 void print_json(const ScaleArgs& args, const ScaleResult& r) {
-  const scaling::Solution& s = r.chosen->solution;
+  const scaling::Solution& s = r.chosen.solution;
   nlohmann::json j = {{"model", arch::family_name(r.family)},
                       {"dataset", r.dataset.name},
                       {"method", args.net.method},
@@ -104,12 +99,12 @@ void print_json(const ScaleArgs& args, const ScaleResult& r) {
                       {"batch", args.batch},
                       {"width_names", arch::width_names(r.family)},
                       {"widths", s.widths},
-                      {"uniform_widths", r.uniform->solution.widths},
+                      {"uniform_widths", r.uniform.solution.widths},
                       {"target_params", s.target_params},
                       {"iterations", s.iterations}};
-  j.update(costs_json(*r.chosen));
-  j["uniform"] = costs_json(*r.uniform);
-  j["uniform"]["multiplier"] = std::exp(r.uniform->solution.x);
+  j.update(costs_json(r.chosen));
+  j["uniform"] = costs_json(r.uniform);
+  j["uniform"]["multiplier"] = std::exp(r.uniform.solution.x);
   if (r.neuralscale()) {
     j["tau"] = std::exp(s.x);
     j["fit"] = {{"file", args.net.fit}, {"iteration", r.laws->iteration}};
@@ -119,7 +114,7 @@ void print_json(const ScaleArgs& args, const ScaleResult& r) {
 }
 
 void print_tables(const ScaleArgs& args, const ScaleResult& r) {
-  const scaling::Solution& s = r.chosen->solution;
+  const scaling::Solution& s = r.chosen.solution;
   const std::vector<std::string> names = arch::width_names(r.family);
   const char* count_name = scaling::count_mode_name(r.count);
   std::cout << "## " << arch::family_name(r.family) << " on " << r.dataset.name << ": "
@@ -134,12 +129,12 @@ void print_tables(const ScaleArgs& args, const ScaleResult& r) {
   Table widths({"#", "width", args.net.method, "uniform"});
   for (size_t l = 0; l < names.size(); ++l)
     widths.add({std::to_string(l), names[l], std::to_string(s.widths[l]),
-                std::to_string(r.uniform->solution.widths[l])});
+                std::to_string(r.uniform.solution.widths[l])});
   widths.print(std::cout);
   std::cout << '\n';
   Table totals({"total", args.net.method, "uniform"});
   const auto row = [&](const std::string& what, auto value) {
-    totals.add({what, value(*r.chosen), value(*r.uniform)});
+    totals.add({what, value(r.chosen), value(r.uniform)});
   };
   row(std::string("params (") + count_name + " count)",
       [](const Scaled& x) { return with_commas(x.solution.params); });

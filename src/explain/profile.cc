@@ -1,7 +1,8 @@
 #include "explain/profile.h"
-#include "util/json_file.h"
 
 #include <algorithm>
+
+#include "util/json_file.h"
 
 namespace paramscale::explain {
 

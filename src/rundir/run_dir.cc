@@ -16,8 +16,7 @@ Result<RunDir> read_run_dir(const std::string& dir) {
   if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return bad_input("run directory " + dir + " does not exist");
   const std::string arch_path = file_in(dir, kArchFile);
-  if (::stat(arch_path.c_str(), &st) != 0) return bad_input("cannot open " + arch_path);
-  auto parsed = read_json_file(arch_path, "run file");
+  auto parsed = read_json_file(arch_path, "run file", "cannot open " + arch_path);
   if (!parsed.ok()) return parsed.error();
   nlohmann::json& j = *parsed;
   const auto field = [&](const char* name, bool (nlohmann::json::*is)() const noexcept,

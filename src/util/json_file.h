@@ -14,8 +14,10 @@
 
 namespace paramscale {
 
-// `what` names the file in "cannot open WHAT PATH: why" (e.g. "run file", "study record").
-Result<nlohmann::json> read_json_file(const std::string& path, const std::string& what);
+// `what` names the file in "cannot open WHAT PATH: why" (e.g. "run file", "study record");
+// `cannot_open`, when given, is the whole message for a file that cannot be opened.
+Result<nlohmann::json> read_json_file(const std::string& path, const std::string& what,
+                                      const std::string& cannot_open = "");
 
 Status write_json_file(const std::string& path, const nlohmann::json& j);
 
