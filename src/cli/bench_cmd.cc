@@ -240,17 +240,19 @@ std::string of_convs(const std::optional<rt::LayoutRecord>& layout,
 }
 
 std::vector<std::string> row(const rt::BenchRecord& r, const std::string& name, bool with_device) {
-  const rt::BackendOptions o = r.request ? r.request->backend : rt::BackendOptions{};
-  const bool ort = o.runtime_kind() == rt::RuntimeKind::kOrt;
+  // Settings come from the record's request; a record without one (an old or foreign file) shows
+  // "-" rather than defaults nothing measured.
+  const rt::BackendOptions* o = r.request ? &r.request->backend : nullptr;
+  const bool ort = o && o->runtime_kind() == rt::RuntimeKind::kOrt;
   const rt::LatencyStats& l = r.latency.stats;
   std::vector<std::string> cols;
   if (with_device) cols.push_back(r.device_name());
   std::vector<std::string> rest = {name,
-                                   o.runtime,
-                                   std::to_string(o.threads),
-                                   std::to_string(r.request ? r.request->protocol.batch : 0),
-                                   ort ? o.opt_level : "-",
-                                   ort ? (o.arena ? "on" : "off") : "-",
+                                   o ? o->runtime : r.runtime_name,
+                                   o ? std::to_string(o->threads) : "-",
+                                   o ? std::to_string(r.request->protocol.batch) : "-",
+                                   ort ? o->opt_level : "-",
+                                   ort ? (o->arena ? "on" : "off") : "-",
                                    latency_text(r, l.median),
                                    interval_text(r.latency),
                                    latency_text(r, l.p90),

@@ -28,10 +28,6 @@ void keep_freed_memory_for_reuse() {
 #endif
 }
 
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
-
 Result<torch::Device> resolve_device(const std::string& name) {
   std::optional<torch::Device> device;
   try {
@@ -90,16 +86,6 @@ double evaluate(Model& model, const ImageSet& set, const PixelLut& lut,
     correct += model->forward(x).argmax(1).to(torch::kCPU).eq(labels).sum().item<int64_t>();
   }
   return static_cast<double>(correct) / static_cast<double>(set.size());
-}
-
-std::string duration_text(double s) {
-  char buf[32];
-  const int t = static_cast<int>(s + 0.5);
-  if (t >= 3600)
-    std::snprintf(buf, sizeof buf, "%dh%02dm", t / 3600, t / 60 % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%dm%02ds", t / 60, t % 60);
-  return buf;
 }
 
 }  // namespace paramscale::nn

@@ -28,10 +28,6 @@ void set_up_cpu_math();
 // measured in bench/README.md). No-op on other C libraries.
 void keep_freed_memory_for_reuse();
 
-using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t);
-std::string duration_text(double seconds);  // "4m05s", "1h02m"
-
 // "cpu", "cuda" or "cuda:N", checked against this libtorch build and machine.
 Result<torch::Device> resolve_device(const std::string& name);
 

@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "nn/batches.h"
 #include "util/text.h"
 
 namespace paramscale::nn {
@@ -91,15 +90,25 @@ void EpochProgress::show() {
   }
 }
 
-bool CheckpointTimer::due() const {
-  return seconds_ > 0 &&
-         std::chrono::duration<double>(std::chrono::steady_clock::now() - last_).count() >=
-             seconds_;
-}
+bool CheckpointTimer::due() const { return seconds_ > 0 && seconds_since(last_) >= seconds_; }
 
 void CheckpointTimer::saved() {
-  last_ = std::chrono::steady_clock::now();
+  last_ = Clock::now();
   if (kill_after_ > 0 && ++saved_ >= kill_after_) ::kill(::getpid(), SIGKILL);
+}
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string duration_text(double s) {
+  char buf[32];
+  const int t = static_cast<int>(s + 0.5);
+  if (t >= 3600)
+    std::snprintf(buf, sizeof buf, "%dh%02dm", t / 3600, t / 60 % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%dm%02ds", t / 60, t % 60);
+  return buf;
 }
 
 double RunClock::elapsed() const { return before_ + seconds_since(started_); }

@@ -24,6 +24,10 @@
 
 namespace paramscale::nn {
 
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t);
+std::string duration_text(double seconds);  // "4m05s", "1h02m"
+
 class EpochProgress {
  public:
   explicit EpochProgress(bool enabled);
@@ -39,7 +43,6 @@ class EpochProgress {
   void line(const std::string& text);
 
  private:
-  using Clock = std::chrono::steady_clock;
   std::string text() const;
   void show();
 
@@ -58,7 +61,7 @@ class CheckpointTimer {
   // `kill_after` > 0: a hook for the mid-epoch resume tests — saved() SIGKILLs the process after
   // that many checkpoints (as a user's kill would, with no clean-up).
   CheckpointTimer(double minutes, int kill_after)
-      : seconds_(minutes * 60), kill_after_(kill_after), last_(std::chrono::steady_clock::now()) {}
+      : seconds_(minutes * 60), kill_after_(kill_after), last_(Clock::now()) {}
   bool due() const;
   // After every checkpoint, scheduled or due.
   void saved();
@@ -66,7 +69,7 @@ class CheckpointTimer {
  private:
   double seconds_;
   int kill_after_, saved_ = 0;
-  std::chrono::steady_clock::time_point last_;
+  Clock::time_point last_;
 };
 
 // The seconds a run has taken across its resumes: what its checkpoint recorded plus this process's.
@@ -74,13 +77,13 @@ class RunClock {
  public:
   void start(double seconds_before) {
     before_ = seconds_before;
-    started_ = std::chrono::steady_clock::now();
+    started_ = Clock::now();
   }
   double elapsed() const;
 
  private:
   double before_ = 0;
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  Clock::time_point started_ = Clock::now();
 };
 
 }  // namespace paramscale::nn

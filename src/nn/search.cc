@@ -344,7 +344,7 @@ class SearchIteration {
   void report_pruning(int live, int pruned_total);
   void end_epoch(bool pruning);
   Status save() {
-    st_.iteration_seconds = seconds_before_ + seconds_since(started_);
+    st_.iteration_seconds = clock_.elapsed();
     st_.seconds = run_.clock.elapsed();
     return run_.save(st_, learner_.get(), scores_.get());
   }
@@ -357,8 +357,7 @@ class SearchIteration {
   int total_channels_ = 0;
   std::unique_ptr<Learner> learner_;
   std::unique_ptr<ChannelScores> scores_;
-  Clock::time_point started_ = Clock::now();
-  double seconds_before_ = 0;  // of this iteration, before this process
+  RunClock clock_;  // this iteration's seconds across resumes
   std::vector<int64_t> order_;
   int64_t order_epoch_ = -1;
   double last_loss_ = 0, last_accuracy_ = 0;
@@ -391,8 +390,7 @@ Status SearchIteration::set_up() {
   for (auto& [w, g] : learner_->model->gates()) g.requires_grad_(true);
   live_ = live_widths(learner_->model);
   for (int w : widths_) total_channels_ += w;
-  started_ = Clock::now();
-  seconds_before_ = st_.iteration_seconds;
+  clock_.start(st_.iteration_seconds);
   learner_->model->train();
   return {};
 }
@@ -523,7 +521,7 @@ Status SearchIteration::finish() {
   r.trace_rows = static_cast<int>(st_.rows.size());
   r.pruning_steps = st_.pruning_steps;
   r.epochs = static_cast<double>(st_.step) / run_.steps_per_epoch;
-  r.seconds = seconds_before_ + seconds_since(started_);
+  r.seconds = clock_.elapsed();
   r.final_train_accuracy = last_accuracy_;
   r.laws = *laws;
   st_.done.push_back(r);

@@ -66,7 +66,6 @@ class Backend {
 
 // The runtimes this build knows (by name), in the order `--runtime` lists them.
 std::vector<std::string> known_runtimes();
-bool in_this_build(RuntimeKind runtime);
 std::string known_runtimes_text();  // "ort, opencv, torch": for help texts and errors
 Status check_backend_options(const BackendOptions& options);
 Result<std::unique_ptr<Backend>> make_backend(const BackendOptions& options);

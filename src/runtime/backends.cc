@@ -7,6 +7,7 @@ std::optional<RuntimeKind> BackendOptions::runtime_kind() const { return runtime
 
 std::optional<OptLevel> BackendOptions::level() const { return opt_level_named(opt_level); }
 
+namespace {
 bool in_this_build(RuntimeKind runtime) {
   switch (runtime) {
     case RuntimeKind::kOrt:
@@ -26,6 +27,7 @@ bool in_this_build(RuntimeKind runtime) {
   }
   return false;
 }
+}  // namespace
 
 std::vector<std::string> known_runtimes() {
   std::vector<std::string> names;

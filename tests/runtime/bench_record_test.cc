@@ -59,7 +59,10 @@ TEST(BenchRecord, AMeasuredRecordWritesBackByteForByte) {
     EXPECT_EQ(rec->to_json().dump(), original.dump());
   }
   const auto rec = BenchRecord::parse(*measured);
-  EXPECT_EQ(rec->memory.runtime_bytes(), (*measured)["memory"]["runtime_memory_bytes"]);
+  // Runtime memory = peak during inference - the baseline before the runtime (as the record says).
+  const json& mem = (*measured)["memory"];
+  EXPECT_EQ(rec->memory.runtime_bytes(),
+            mem["peak_inference_rss"].get<int64_t>() - mem["baseline"]["vm_rss"].get<int64_t>());
   EXPECT_EQ(rec->request->backend.runtime_kind(), RuntimeKind::kOrt);
   EXPECT_EQ(rec->device_name(), "local");
   EXPECT_EQ(BenchRecord::parse(with_device)->device_name(), "pi4");
