@@ -1,8 +1,12 @@
 // `paramscale size` for real on this machine: VGG-11 (widths aligned to 8, so latency follows the
-// budget rather than ONNX Runtime's channel blocks) with a latency limit taken from a first
-// measurement, so the answer lies inside the range. The answer meets the limit when measured
-// again and a budget 10% larger does not — unless size said the limit lies within the noise.
-// Bad input is one line. (The search logic itself is tested exactly in search_test.cc.)
+// budget rather than ONNX Runtime's channel blocks) with a latency limit taken from measuring the
+// params:0.3 network, so the answer lies inside the range. Checked exactly against size's own
+// measurements: the answer meets the limit in every run and no larger measured budget does, and
+// the bracket above it is within --tolerance. Checked against the world: the answer is near 0.3.
+// Only loosely — this VM's speed drifts by tens of percent between two measurements minutes apart
+// (bench/README.md), which a re-measured "a budget 10% larger is slower" assertion cannot survive;
+// the binary runs serially (CMakeLists.txt) so at least the other tests do not add to it. The
+// search logic itself is tested exactly in search_test.cc. Bad input is one line.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +28,10 @@ double median_of(const std::string& model, TempDir& dir, int i) {
   return json::parse(slurp(out))[0]["latency_ms"]["median"].get<double>();
 }
 
+double budget_of(const json& point) {
+  return std::stod(point["budget"].get<std::string>().substr(7));  // "params:P"
+}
+
 TEST(CliSize, FindsABudgetThatMeetsTheLimitAndNoLarger) {
   TempDir dir;
   ASSERT_EQ(
@@ -34,43 +42,42 @@ TEST(CliSize, FindsABudgetThatMeetsTheLimitAndNoLarger) {
   const double limit = median_of(dir / "p03.onnx", dir, 0);
   char text[32];
   std::snprintf(text, sizeof text, "%.4f", limit);
+  const double tolerance = 0.05;
   const auto r = run_paramscale(
       "size --model vgg11 --dataset cifar10 --method uniform --align 8 --max-latency-ms " +
       std::string(text) + kProtocol + " --tolerance 0.05 --no-cache --json " + (dir / "size.json"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json s = json::parse(slurp(dir / "size.json"));
   ASSERT_FALSE(s["best"].is_null()) << r.out;
-  for (const auto& p : s["points"]) EXPECT_EQ(p["runs"].size(), 2u);  // every point twice
-  const std::string best = s["best"]["budget"];
-  const double p = std::stod(best.substr(7));
-  EXPECT_GT(p, 0.02);
-  EXPECT_LT(p, 2.0);
-  if (s["noise_warning"].get<bool>()) return;  // the limit lies within the noise: said so
-  // Re-measured: the answer meets the limit (best of two), a budget 10% larger does not (worst of
-  // two meets it only inside the noise, which size would have reported).
-  char bigger[32];
-  std::snprintf(bigger, sizeof bigger, "params:%.4f", p * 1.1);
-  const auto exported = [&](const std::string& budget, const std::string& file) {
-    const auto e = run_paramscale("export --model vgg11 --dataset cifar10 --align 8 --budget " +
-                                  budget + " -o " + (dir / file));
-    EXPECT_EQ(e.exit_code, 0) << e.err;
-    return std::stoll(e.out.substr(e.out.find("params=") + 7));
-  };
-  const long long best_params = exported(best, "best.onnx");
-  EXPECT_GT(exported(bigger, "bigger.onnx"), best_params);  // a different, larger network
-  // Each re-measured next to the network that set the limit, so a change in this (shared, noisy)
-  // machine's speed between the size run and now hits both alike: the answer is no slower than the
-  // limit's network at its fastest, the larger budget slower than it at its slowest.
-  double best_fastest = 1e300, bigger_slowest = 0, limit_fastest = 1e300, limit_slowest = 0;
-  for (int i = 1; i <= 3; ++i) {
-    const double l = median_of(dir / "p03.onnx", dir, 3 * i);
-    limit_fastest = std::min(limit_fastest, l);
-    limit_slowest = std::max(limit_slowest, l);
-    best_fastest = std::min(best_fastest, median_of(dir / "best.onnx", dir, 3 * i + 1));
-    bigger_slowest = std::max(bigger_slowest, median_of(dir / "bigger.onnx", dir, 3 * i + 2));
+  const double limit_ms = s["max_latency_ms"].get<double>();
+  EXPECT_NEAR(limit_ms, std::stod(text), 1e-9);
+  const double p = budget_of(s["best"]);
+  // Exact, against size's own measurements: every point measured twice; the answer met the limit
+  // in both runs; every larger measured budget broke it in at least one run; and the smallest of
+  // those lies within the tolerance above the answer (the bracket closed).
+  double smallest_above = 1e300;
+  for (const auto& point : s["points"]) {
+    ASSERT_EQ(point["runs"].size(), 2u);
+    double worst = 0;
+    for (const auto& run : point["runs"]) worst = std::max(worst, run["latency_ms"].get<double>());
+    EXPECT_EQ(point["feasible"].get<bool>(), worst <= limit_ms) << point.dump();
+    const double b = budget_of(point);
+    if (b > p) {
+      EXPECT_FALSE(point["feasible"].get<bool>()) << "a larger budget met the limit: " << point.dump();
+      smallest_above = std::min(smallest_above, b);
+    }
   }
-  EXPECT_LE(best_fastest, limit_slowest * 1.05);  // size's --tolerance
-  EXPECT_GT(bigger_slowest, limit_fastest);
+  EXPECT_TRUE(s["best"]["feasible"].get<bool>());
+  // (A non-monotone step found above the bracket is the answer with scan points further above.)
+  if (s["non_monotone"].empty()) {
+    EXPECT_LE(smallest_above / p - 1, tolerance + 1e-9) << r.out;
+  }
+  // Against the world: the limit is the params:0.3 network's latency, so the answer is near 0.3 —
+  // within a factor 1.5, which allows a 1.4x drift in this machine's speed between the limit's
+  // measurement and size's (seen here, bench/README.md) and still fails an answer at a range end
+  // or one that does not grow with the limit.
+  EXPECT_GT(p, 0.3 / 1.5) << r.out;
+  EXPECT_LT(p, 0.3 * 1.5) << r.out;
 }
 
 TEST(CliSize, BadInput) {
