@@ -63,7 +63,8 @@ TEST(CliSize, FindsABudgetThatMeetsTheLimitAndNoLarger) {
     EXPECT_EQ(point["feasible"].get<bool>(), worst <= limit_ms) << point.dump();
     const double b = budget_of(point);
     if (b > p) {
-      EXPECT_FALSE(point["feasible"].get<bool>()) << "a larger budget met the limit: " << point.dump();
+      EXPECT_FALSE(point["feasible"].get<bool>())
+          << "a larger budget met the limit: " << point.dump();
       smallest_above = std::min(smallest_above, b);
     }
   }
