@@ -179,6 +179,10 @@ Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
   // Tests substitute the stage executable (a scripted stand-in) to exercise scheduling and resume.
   if (const char* e = std::getenv("PARAMSCALE_STAGE_EXE"); e && *e && opts.executable.empty())
     ctx.exe = e;
+  if (opts.jobs > 1) {
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    ctx.training_threads = std::max(1, cores / opts.jobs);
+  }
   if (Status s = write_file_atomic(dir + "/config.json", to_json(config).dump(2) + "\n"); !s.ok())
     return s.error();
   if (Status s = ctx.store.reindex(); !s.ok()) return s.error();  // repair a killed run's index
@@ -220,8 +224,11 @@ Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
               << (config.train.enabled ? "" : "; the study searches itself only when it trains")
               << ")\n";
   std::cerr << "study: " << sum.cells << " cells, " << sum.skipped << " already done, "
-            << todo.size() << " to run with " << opts.jobs << " job(s) making models and "
-            << config.devices.size() << " device(s) measuring in " << dir << "\n";
+            << todo.size() << " to run with " << opts.jobs << " job(s) making models"
+            << (ctx.training_threads > 0
+                    ? " (training on " + std::to_string(ctx.training_threads) + " thread(s) each)"
+                    : "")
+            << " and " << config.devices.size() << " device(s) measuring in " << dir << "\n";
 
   Models models;
   for (const Cell* c : todo) models.add(*c);

@@ -42,7 +42,7 @@ std::vector<std::string> scale_args(const StudyConfig& c, const Cell& cell,
 }
 
 std::vector<std::string> search_args(const StudyConfig& c, const std::string& model,
-                                     const std::string& out, bool resume) {
+                                     const std::string& out, bool resume, int threads) {
   const SearchSettings& z = c.search;
   auto args = command(
       "search --model @ --dataset @ --subset @ --batch-size @ --warmup @ "
@@ -51,13 +51,14 @@ std::vector<std::string> search_args(const StudyConfig& c, const std::string& mo
        std::to_string(z.warmup), std::to_string(z.prune_fraction), std::to_string(z.frequency),
        std::to_string(z.iterations), c.count, out});
   if (resume) args.push_back("--resume");
+  add_if(args, threads > 0, "--threads", std::to_string(threads));
   add_if(args, !c.train.data_dir.empty(), "--data-dir", c.train.data_dir);
   return args;
 }
 
 std::vector<std::string> train_args(const StudyConfig& c, const Cell& cell,
                                     const std::vector<int>& widths, const std::string& run,
-                                    bool resume) {
+                                    bool resume, int threads) {
   const TrainSettings& t = c.train;
   auto args = command(
       "train --model @ --dataset @ --widths @ --epochs @ --batch-size @ --lr @ "
@@ -67,6 +68,7 @@ std::vector<std::string> train_args(const StudyConfig& c, const Cell& cell,
        std::to_string(cell.seed), run});
   // A study killed mid-training continues that training from its last checkpoint.
   if (resume) args.push_back("--resume");
+  add_if(args, threads > 0, "--threads", std::to_string(threads));
   add_if(args, t.subset > 0, "--subset", std::to_string(t.subset));
   add_if(args, t.test_subset > 0, "--test-subset", std::to_string(t.test_subset));
   add_if(args, !t.data_dir.empty(), "--data-dir", t.data_dir);

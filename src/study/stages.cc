@@ -137,7 +137,7 @@ Result<std::string> float_model_for(const StageContext& ctx, const Cell& cell,
   if (!rundir::read_summary(run).ok()) std::remove(summary.c_str());
   if (ctx.config.train.enabled && !exists(summary)) {
     const bool resume = exists(rundir::file_in(run, rundir::kCheckpointFile));
-    const auto args = train_args(ctx.config, cell, widths, run, resume);
+    const auto args = train_args(ctx.config, cell, widths, run, resume, ctx.training_threads);
     if (Status s = stage(ctx, mk, "train", args); !s.ok()) return s.error();
   }
   const auto args = export_args(ctx.config, cell, widths, run, onnx);
@@ -229,8 +229,8 @@ Result<std::string> search_fit(const StageContext& ctx, const std::string& model
   const SearchSettings& z = c.search;
   const std::string out = ctx.dir + "/search/" + model;
   if (const std::string fit = searched_fit(ctx.dir, model); !fit.empty()) return fit;
-  const auto args =
-      search_args(c, model, out, exists(rundir::file_in(out, rundir::kCheckpointFile)));
+  const auto args = search_args(
+      c, model, out, exists(rundir::file_in(out, rundir::kCheckpointFile)), ctx.training_threads);
   std::cerr << "study: NeuralScale search for " << model << " (" << z.iterations
             << " iteration(s), " << z.subset << " images, prune " << z.prune_fraction * 100
             << "% of live channels every " << z.frequency << " minibatches after " << z.warmup

@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
 #include "study/store.h"
 #include "support/run_command.h"
@@ -21,9 +22,10 @@ const char* kFakeStages = R"(#!/bin/bash
 # Stand-in for paramscale's stage commands: writes what each stage writes, atomically.
 cmd=$1; shift
 all="$*"
-out=""; json=""; model=""; fit=""; align=""
+out=""; json=""; model=""; fit=""; align=""; threads=all
 while [ $# -gt 0 ]; do
-  case "$1" in -o) out=$2; shift;; --json) json=$2;; --fit) fit=$2; shift;; --align) align=$2; shift;; esac
+  case "$1" in -o) out=$2; shift;; --json) json=$2;; --fit) fit=$2; shift;; --align) align=$2; shift;;
+    --threads) threads=$2; shift;; esac
   case "$cmd" in bench|quantize|eval) [ -z "$model" ] && model=$1;; esac
   shift
 done
@@ -31,9 +33,9 @@ case "$cmd" in
   scale) echo "$fit" >> "$FAKE_COUNTER.fits"; echo "$align" >> "$FAKE_COUNTER.aligns"
     echo '{"widths":[9,9,9,9,9,9,9,9]}';;
   search)
-    echo "$out" >> "$FAKE_COUNTER.searches"
+    echo "$out" >> "$FAKE_COUNTER.searches"; echo "$threads" >> "$FAKE_COUNTER.training_threads"
     mkdir -p "$out" && echo '{}' > "$out/fit.json" && echo '{"finished":true,"iterations":[]}' > "$out/search.json";;
-  train) mkdir -p "$out" && echo '{"final_test_accuracy":0.5,"best_test_accuracy":0.6}' > "$out/summary.json";;
+  train) echo "$threads" >> "$FAKE_COUNTER.training_threads"; mkdir -p "$out" && echo '{"final_test_accuracy":0.5,"best_test_accuracy":0.6}' > "$out/summary.json";;
   export) printf '\010onnx' > "$out.tmp" && mv "$out.tmp" "$out";;  # ModelProto's first tag
   bench)
     echo "$json" >> "$FAKE_COUNTER"
@@ -202,6 +204,25 @@ TEST(StudyRunner, SearchesItsOwnFitOnceAndReusesIt) {
   fs::remove_all(s.root / "study" / "cells");
   ASSERT_EQ(run_command(s.study_command("--resume")).exit_code, 0);
   EXPECT_EQ(s.bench_runs(".searches").at(search_dir), 1);  // the finished search is reused
+}
+
+// --jobs N divides the cores among the N workers for the stages that train (search, train): N
+// trainings each on every core would oversubscribe them. Without --jobs they take every core.
+TEST(StudyRunner, JobsDivideTheCoresAmongTrainings) {
+  const nlohmann::json config = {{"models", {"vgg11"}},
+                                 {"methods", {"uniform", "neuralscale"}},
+                                 {"budgets", {"params:0.5", "params:1"}},
+                                 {"train", {{"enabled", true}, {"epochs", 1}}}};
+  const std::string each = std::to_string(std::max(1u, std::thread::hardware_concurrency() / 2));
+  {
+    FakeStudy s(config);
+    ASSERT_EQ(run_command(s.study_command("--jobs 2")).exit_code, 0);
+    // One search and four trainings (2 methods x 2 budgets), each on half the cores.
+    EXPECT_EQ(s.bench_runs(".training_threads"), (std::map<std::string, int>{{each, 5}}));
+  }
+  FakeStudy s(config);
+  ASSERT_EQ(run_command(s.study_command("")).exit_code, 0);
+  EXPECT_EQ(s.bench_runs(".training_threads"), (std::map<std::string, int>{{"all", 5}}));
 }
 
 TEST(StudyRunner, TorchCellsMeasureTheRunDirectoryOrtCellsTheExport) {
