@@ -229,8 +229,8 @@ Result<std::string> search_fit(const StageContext& ctx, const std::string& model
   const SearchSettings& z = c.search;
   const std::string out = ctx.dir + "/search/" + model;
   if (const std::string fit = searched_fit(ctx.dir, model); !fit.empty()) return fit;
-  const auto args = search_args(
-      c, model, out, exists(rundir::file_in(out, rundir::kCheckpointFile)), ctx.training_threads);
+  const auto args =
+      search_args(c, model, out, exists(rundir::file_in(out, rundir::kCheckpointFile)));
   std::cerr << "study: NeuralScale search for " << model << " (" << z.iterations
             << " iteration(s), " << z.subset << " images, prune " << z.prune_fraction * 100
             << "% of live channels every " << z.frequency << " minibatches after " << z.warmup

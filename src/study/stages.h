@@ -32,10 +32,10 @@ struct StageContext {
   // Records go into the SQLite index as they are written (local runs); Slurm tasks on other nodes
   // leave the index to the submitting side, which rebuilds it from the records.
   bool index_records = true;
-  // Threads for the stages that train (search, train); 0 = every core. The local runner with
-  // --jobs N divides the cores among its N workers: N trainings each on every core oversubscribe
-  // them, which on 2 cores made two VGG-11 trainings 3x slower than running them one after the
-  // other (README, "--jobs").
+  // Threads for each training; 0 = every core. The local runner with --jobs N divides the cores
+  // among its N workers: N trainings each on every core oversubscribe them, which on 2 cores made
+  // two VGG-11 trainings 3x slower than running them one after the other (README, "--jobs").
+  // The study's own searches run before any model is made, one at a time, on every core.
   int training_threads = 0;
 };
 

@@ -206,8 +206,9 @@ TEST(StudyRunner, SearchesItsOwnFitOnceAndReusesIt) {
   EXPECT_EQ(s.bench_runs(".searches").at(search_dir), 1);  // the finished search is reused
 }
 
-// --jobs N divides the cores among the N workers for the stages that train (search, train): N
-// trainings each on every core would oversubscribe them. Without --jobs they take every core.
+// --jobs N divides the cores among the N workers' trainings: N trainings each on every core would
+// oversubscribe them. The search runs before them, alone, on every core; so does everything
+// without --jobs.
 TEST(StudyRunner, JobsDivideTheCoresAmongTrainings) {
   const nlohmann::json config = {{"models", {"vgg11"}},
                                  {"methods", {"uniform", "neuralscale"}},
@@ -217,8 +218,9 @@ TEST(StudyRunner, JobsDivideTheCoresAmongTrainings) {
   {
     FakeStudy s(config);
     ASSERT_EQ(run_command(s.study_command("--jobs 2")).exit_code, 0);
-    // One search and four trainings (2 methods x 2 budgets), each on half the cores.
-    EXPECT_EQ(s.bench_runs(".training_threads"), (std::map<std::string, int>{{each, 5}}));
+    // Four trainings (2 methods x 2 budgets) each on half the cores; one search on all.
+    EXPECT_EQ(s.bench_runs(".training_threads"),
+              (std::map<std::string, int>{{each, 4}, {"all", 1}}));
   }
   FakeStudy s(config);
   ASSERT_EQ(run_command(s.study_command("")).exit_code, 0);

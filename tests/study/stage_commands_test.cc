@@ -60,7 +60,6 @@ TEST(StageCommands, TheParserAcceptsEveryOne) {
     lines.push_back(train_args(c, ns, widths, "runs/x", true));
     lines.push_back(search_args(c, "vgg11", "search/vgg11", true));
     lines.push_back(train_args(c, ns, widths, "runs/x", true, 1));  // study --jobs N
-    lines.push_back(search_args(c, "vgg11", "search/vgg11", false, 1));
     // quantize and eval are in the libtorch builds too (they read datasets through nn/).
     Cell int8 = ns;
     int8.precision = "int8";
