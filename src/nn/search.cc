@@ -4,22 +4,17 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <memory>
-#include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "arch/analysis.h"
 #include "nn/batches.h"
-#include "nn/checkpoint.h"
 #include "nn/epoch_progress.h"
 #include "nn/pruning.h"
+#include "nn/search_state.h"
 #include "nn/trainer.h"
 #include "nn/training.h"
-#include "scaling/fit_file.h"
 #include "scaling/neuralscale.h"
 #include "scaling/trace.h"
-#include "util/json_file.h"
 #include "util/limits.h"
 #include "util/text.h"
 
@@ -27,209 +22,12 @@ namespace paramscale::nn {
 
 namespace {
 
-using nlohmann::json;
-constexpr int64_t kCheckpointVersion = 2;  // 2: with the scores and accumulators between steps
-
-// Everything but the model and optimizer that a resumed search needs, kept as JSON in
-// checkpoint.pt.
-struct SearchState {
-  int iteration = 1;      // the iteration in progress
-  int64_t step = 0;       // minibatches done in it (0: its network is not built yet)
-  int pruning_steps = 0;  // in this iteration
-  int total_pruning_steps = 0;
-  std::vector<std::vector<int>> rows;  // trace rows so far
-  double seconds = 0, step_seconds = 0, bookkeeping_seconds = 0, iteration_seconds = 0;
-  // Since the last pruning step (a time checkpoint can fall between two).
-  double interval_loss = 0;
-  int64_t interval_correct = 0, interval_seen = 0;
-  std::vector<IterationResult> done;
-};
-
-json laws_json(const scaling::PowerLaws& l) {
-  return {{"iteration", l.iteration},
-          {"alpha", l.alpha},
-          {"beta", l.beta},
-          {"r2", l.r2},
-          {"rows", l.rows}};
-}
-scaling::PowerLaws laws_from(const json& j) {
-  scaling::PowerLaws l;
-  l.iteration = j.at("iteration");
-  l.alpha = j.at("alpha").get<std::vector<double>>();
-  l.beta = j.at("beta").get<std::vector<double>>();
-  l.r2 = j.at("r2").get<std::vector<double>>();
-  l.rows = j.at("rows");
-  return l;
-}
-
-json iteration_json(const IterationResult& r) {
-  return {{"iteration", r.iteration},
-          {"start_widths", r.start_widths},
-          {"trace_rows", r.trace_rows},
-          {"pruning_steps", r.pruning_steps},
-          {"epochs", r.epochs},
-          {"seconds", r.seconds},
-          {"final_train_accuracy", r.final_train_accuracy},
-          {"laws", laws_json(r.laws)}};
-}
-IterationResult iteration_from(const json& j) {
-  IterationResult r;
-  r.iteration = j.at("iteration");
-  r.start_widths = j.at("start_widths").get<std::vector<int>>();
-  r.trace_rows = j.at("trace_rows");
-  r.pruning_steps = j.at("pruning_steps");
-  r.epochs = j.at("epochs");
-  r.seconds = j.at("seconds");
-  r.final_train_accuracy = j.at("final_train_accuracy");
-  r.laws = laws_from(j.at("laws"));
-  return r;
-}
-
-json state_json(const SearchState& s) {
-  json done = json::array();
-  for (const auto& r : s.done) done.push_back(iteration_json(r));
-  return {{"iteration", s.iteration},
-          {"step", s.step},
-          {"pruning_steps", s.pruning_steps},
-          {"total_pruning_steps", s.total_pruning_steps},
-          {"rows", s.rows},
-          {"seconds", s.seconds},
-          {"step_seconds", s.step_seconds},
-          {"bookkeeping_seconds", s.bookkeeping_seconds},
-          {"iteration_seconds", s.iteration_seconds},
-          {"interval_loss", s.interval_loss},
-          {"interval_correct", s.interval_correct},
-          {"interval_seen", s.interval_seen},
-          {"done", done}};
-}
-SearchState state_from(const json& j) {
-  SearchState s;
-  s.iteration = j.at("iteration");
-  s.step = j.at("step");
-  s.pruning_steps = j.at("pruning_steps");
-  s.total_pruning_steps = j.at("total_pruning_steps");
-  s.rows = j.at("rows").get<std::vector<std::vector<int>>>();
-  s.seconds = j.at("seconds");
-  s.step_seconds = j.at("step_seconds");
-  s.bookkeeping_seconds = j.at("bookkeeping_seconds");
-  s.iteration_seconds = j.at("iteration_seconds");
-  s.interval_loss = j.at("interval_loss");
-  s.interval_correct = j.at("interval_correct");
-  s.interval_seen = j.at("interval_seen");
-  for (const auto& r : j.at("done")) s.done.push_back(iteration_from(r));
-  return s;
-}
-
-// The settings a resumed search must share with the one that wrote the checkpoint.
-std::string settings_text(arch::Family family, const arch::DatasetShape& shape, const DataSplits& d,
-                          const SearchOptions& o) {
-  std::ostringstream s;
-  s.precision(15);
-  s << "family=" << arch::family_name(family) << " classes=" << shape.classes
-    << " dataset=" << d.name << " train_images=" << d.train.size() << " iterations=" << o.iterations
-    << " warmup=" << o.warmup_epochs << " k=" << o.prune_per_step
-    << " fraction=" << o.prune_fraction << " frequency=" << o.frequency
-    << " stop=" << o.stop_fraction << " min_width=" << o.min_width << " batch=" << o.batch_size
-    << " lr=" << o.lr << "," << o.lr_after_warmup << "," << o.lr_decay << "," << o.lr_decay_epochs
-    << " momentum=" << o.momentum << " wd=" << o.weight_decay << " augment=" << o.augment
-    << " count=" << scaling::count_mode_name(o.count) << " seed=" << o.seed << " start=";
-  for (int w : o.start_widths) s << w << ',';
-  return s.str();
-}
-
-Status save_state(const std::string& path, const SearchState& st, const std::string& settings,
-                  Learner* learner, const ChannelScores* scores) {
-  torch::serialize::OutputArchive ar;
-  try {
-    ar.write("version", c10::IValue(kCheckpointVersion));
-    ar.write("settings", c10::IValue(settings));
-    ar.write("state", c10::IValue(state_json(st).dump()));
-    if (learner) {
-      learner->save(ar);
-      scores->save(ar);
-    }
-  } catch (const std::exception& e) {
-    return failure("cannot build search checkpoint " + path + ": " + first_line(e.what()));
-  }
-  return save_archive(ar, path, "search checkpoint");
-}
-
-Result<SearchState> load_state(const std::string& path, const std::string& settings) {
-  if (!std::filesystem::exists(path))
-    return bad_input("no search to resume: " + path + " does not exist");
-  try {
-    torch::serialize::InputArchive ar;
-    ar.load_from(path);
-    if (Status s = check_version(ar, kCheckpointVersion, "search checkpoint " + path); !s)
-      return s.error();
-    c10::IValue v;
-    ar.read("settings", v);
-    if (v.toStringRef() != settings)
-      return bad_input("cannot resume " + path + ": it was started with other settings (" +
-                       v.toStringRef() + ")");
-    ar.read("state", v);
-    return state_from(json::parse(v.toStringRef()));
-  } catch (const std::exception& e) {
-    return bad_input("search checkpoint " + path +
-                     " is corrupt or unreadable: " + first_line(e.what()));
-  }
-}
-
-Status load_model(const std::string& path, Learner& learner, ChannelScores& scores) {
-  try {
-    torch::serialize::InputArchive ar;
-    ar.load_from(path);
-    learner.load(ar);
-    scores.load(ar);
-  } catch (const std::exception& e) {
-    return bad_input("search checkpoint " + path + " is corrupt: " + first_line(e.what()));
-  }
-  return {};
-}
-
 // The paper's search schedule: lr until the end of warm-up, then lr_after_warmup divided by
 // lr_decay every lr_decay_epochs epochs.
 double lr_at(const SearchOptions& o, int64_t step, int64_t warmup_steps, int64_t steps_per_epoch) {
   if (step < warmup_steps) return o.lr;
   const int64_t decays = (step - warmup_steps) / (steps_per_epoch * o.lr_decay_epochs);
   return o.lr_after_warmup / std::pow(o.lr_decay, static_cast<double>(decays));
-}
-
-Status write_iteration_files(const std::string& dir, arch::Family family,
-                             const arch::DatasetShape& shape, const SearchOptions& o,
-                             const scaling::Trace& trace, const SearchState& st) {
-  const int i = st.done.back().iteration;
-  const std::string trace_name = "trace_" + std::to_string(i) + ".csv";
-  if (Status s = scaling::write_trace(dir + "/" + trace_name, trace); !s) return s;
-  scaling::FitFile fit;
-  fit.model = arch::family_name(family);
-  fit.dataset = shape.name;
-  fit.num_classes = shape.classes;
-  fit.count = o.count;
-  for (const IterationResult& r : st.done) {
-    fit.traces.push_back("trace_" + std::to_string(r.iteration) + ".csv");
-    fit.iterations.push_back(r.laws);
-  }
-  scaling::FitFile one = fit;
-  one.traces = {trace_name};
-  one.iterations = {st.done.back().laws};
-  if (Status s = scaling::write_fit_file(dir + "/fit_" + std::to_string(i) + ".json", one); !s)
-    return s;
-  return scaling::write_fit_file(dir + "/fit.json", fit);
-}
-
-Status write_summary(const std::string& dir, const std::string& settings, const SearchState& st,
-                     bool finished) {
-  json its = json::array();
-  for (const auto& r : st.done) its.push_back(iteration_json(r));
-  const json j = {{"schema", "paramscale.search.summary/1"},
-                  {"settings", settings},
-                  {"finished", finished},
-                  {"seconds", st.seconds},
-                  {"step_seconds", st.step_seconds},
-                  {"bookkeeping_seconds", st.bookkeeping_seconds},
-                  {"iterations", its}};
-  return write_json_file(dir + "/search.json", j);
 }
 
 }  // namespace
@@ -275,7 +73,7 @@ struct SearchRun {
         o(opt),
         device(dev),
         checkpoint(std::move(ckpt)),
-        settings(settings_text(f, sh, d, opt)),
+        settings(search_settings(f, sh, d, opt)),
         start_widths(opt.start_widths.empty() ? arch::base_widths(f) : opt.start_widths),
         images(d.train.size()),
         steps_per_epoch(images / opt.batch_size),  // whole batches only: BN needs > 1 sample
@@ -318,7 +116,7 @@ Status SearchRun::set_up_budget() {
 }
 
 Status SearchRun::save(SearchState& st, Learner* learner, const ChannelScores* scores) {
-  if (Status s = save_state(checkpoint, st, settings, learner, scores); !s) return s;
+  if (Status s = save_search_checkpoint(checkpoint, st, settings, learner, scores); !s) return s;
   timer.saved();
   return {};
 }
@@ -380,7 +178,7 @@ Status SearchIteration::set_up() {
                                        SgdSettings{o_.lr, o_.momentum, o_.weight_decay});
   scores_ = std::make_unique<ChannelScores>(learner_->model);
   if (st_.step > 0) {
-    if (Status s = load_model(run_.checkpoint, *learner_, *scores_); !s) return s;
+    if (Status s = load_search_model(run_.checkpoint, *learner_, *scores_); !s) return s;
   } else {
     st_.pruning_steps = 0;
     st_.rows.clear();
@@ -534,7 +332,7 @@ Status SearchIteration::finish() {
   next.pruning_steps = 0;
   next.rows.clear();
   if (Status s = run_.save(next, nullptr, nullptr); !s) return s;
-  if (Status s = write_summary(o_.dir, run_.settings, st_, it_ == o_.iterations); !s) return s;
+  if (Status s = write_search_json(o_.dir, run_.settings, st_, it_ == o_.iterations); !s) return s;
   double min_r2 = 1;
   for (double v : r.laws.r2) min_r2 = std::min(min_r2, v);
   if (o_.progress)
@@ -566,7 +364,7 @@ Result<SearchSummary> search(arch::Family family, const arch::DatasetShape& shap
   SearchRun run(family, shape, data, o, *device, *checkpoint);
   SearchState st;
   if (o.resume) {
-    Result<SearchState> loaded = load_state(run.checkpoint, run.settings);
+    Result<SearchState> loaded = load_search_state(run.checkpoint, run.settings);
     if (!loaded) return loaded.error();
     st = *loaded;
     if (o.progress)
