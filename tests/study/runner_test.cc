@@ -35,7 +35,8 @@ case "$cmd" in
   search)
     echo "$out" >> "$FAKE_COUNTER.searches"; echo "$threads" >> "$FAKE_COUNTER.training_threads"
     mkdir -p "$out" && echo '{}' > "$out/fit.json" && echo '{"finished":true,"iterations":[]}' > "$out/search.json";;
-  train) echo "$threads" >> "$FAKE_COUNTER.training_threads"; mkdir -p "$out" && echo '{"final_test_accuracy":0.5,"best_test_accuracy":0.6}' > "$out/summary.json";;
+  train) echo "$threads" >> "$FAKE_COUNTER.training_threads"; basename "$out" >> "$FAKE_COUNTER.trained"
+    mkdir -p "$out" && echo '{"final_test_accuracy":0.5,"best_test_accuracy":0.6}' > "$out/summary.json";;
   export) printf '\010onnx' > "$out.tmp" && mv "$out.tmp" "$out";;  # ModelProto's first tag
   bench)
     echo "$json" >> "$FAKE_COUNTER"
@@ -209,7 +210,7 @@ TEST(StudyRunner, SearchesItsOwnFitOnceAndReusesIt) {
 // --jobs N divides the cores among the N workers' trainings: N trainings each on every core would
 // oversubscribe them. The search runs before them, alone, on every core; so does everything
 // without --jobs.
-TEST(StudyRunner, JobsDivideTheCoresAmongTrainings) {
+TEST(StudyRunner, JobsDivideTheCoresAmongTrainingsLargestFirst) {
   const nlohmann::json config = {{"models", {"vgg11"}},
                                  {"methods", {"uniform", "neuralscale"}},
                                  {"budgets", {"params:0.5", "params:1"}},
@@ -225,6 +226,14 @@ TEST(StudyRunner, JobsDivideTheCoresAmongTrainings) {
   FakeStudy s(config);
   ASSERT_EQ(run_command(s.study_command("")).exit_code, 0);
   EXPECT_EQ(s.bench_runs(".training_threads"), (std::map<std::string, int>{{"all", 5}}));
+  // Largest models first (so the last of N workers to finish trains a small one): the larger
+  // budget first, NeuralScale's before uniform's at the same budget.
+  std::vector<std::string> trained;
+  std::ifstream in((s.root / "counter.trained").string());
+  for (std::string line; std::getline(in, line);) trained.push_back(line);
+  EXPECT_EQ(trained, (std::vector<std::string>{
+                         "vgg11.neuralscale.params-1.s0", "vgg11.uniform.params-1.s0",
+                         "vgg11.neuralscale.params-0.5.s0", "vgg11.uniform.params-0.5.s0"}));
 }
 
 TEST(StudyRunner, TorchCellsMeasureTheRunDirectoryOrtCellsTheExport) {
