@@ -17,10 +17,11 @@ struct Case {
   std::string model, dataset, fit;  // fit: under the reference fits, or "data:" for ours
 };
 
-// The NeuralScale fits: the authors' published ones (../shared/reference) and ResNet-50's own.
+// The NeuralScale fits: the authors' published ones (../shared/reference) and ResNet-50's own
+// (data/fits in this repository, wherever it is cloned).
 std::string fit_path(const Case& c) {
   if (c.fit.rfind("data:", 0) == 0)
-    return std::string(PARAMSCALE_REFERENCE_DIR) + "/../../main/data/fits/" + c.fit.substr(5);
+    return std::string(PARAMSCALE_SOURCE_DIR) + "/data/fits/" + c.fit.substr(5);
   return reference_dir().empty() ? "" : reference_dir() + "/neuralscale/fits/" + c.fit;
 }
 

@@ -71,14 +71,15 @@ TEST(CliSize, FindsABudgetThatMeetsTheLimitAndNoLarger) {
   EXPECT_TRUE(s["best"]["feasible"].get<bool>());
   // (A non-monotone step found above the bracket is the answer with scan points further above.)
   if (s["non_monotone"].empty()) {
-    EXPECT_LE(smallest_above / p - 1, tolerance + 1e-9) << r.out;
+    EXPECT_LE(smallest_above / p - 1, tolerance + 1e-4) << r.out;  // budgets have 6 digits
   }
   // Against the world: the limit is the params:0.3 network's latency, so the answer is near 0.3 —
-  // within a factor 1.5, which allows a 1.4x drift in this machine's speed between the limit's
-  // measurement and size's (seen here, bench/README.md) and still fails an answer at a range end
-  // or one that does not grow with the limit.
-  EXPECT_GT(p, 0.3 / 1.5) << r.out;
-  EXPECT_LT(p, 0.3 * 1.5) << r.out;
+  // within a factor 2, which allows for this machine's speed drifting between the limit's
+  // measurement and size's (1.4x seen here, bench/README.md), for size judging a budget by the
+  // worse of two runs against one median, and for the bisection stopping up to --tolerance below
+  // the crossing; it still fails an answer at a range end (0.02, 2) or one that ignores the limit.
+  EXPECT_GT(p, 0.3 / 2) << r.out;
+  EXPECT_LT(p, 0.3 * 2) << r.out;
 }
 
 TEST(CliSize, BadInput) {

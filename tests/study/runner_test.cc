@@ -218,13 +218,15 @@ TEST(StudyRunner, JobsDivideTheCoresAmongTrainingsLargestFirst) {
   const std::string each = std::to_string(std::max(1u, std::thread::hardware_concurrency() / 2));
   {
     FakeStudy s(config);
-    ASSERT_EQ(run_command(s.study_command("--jobs 2")).exit_code, 0);
+    const auto r = run_command(s.study_command("--jobs 2"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
     // Four trainings (2 methods x 2 budgets) each on half the cores; one search on all.
     EXPECT_EQ(s.bench_runs(".training_threads"),
               (std::map<std::string, int>{{each, 4}, {"all", 1}}));
   }
   FakeStudy s(config);
-  ASSERT_EQ(run_command(s.study_command("")).exit_code, 0);
+  const auto r = run_command(s.study_command(""));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(s.bench_runs(".training_threads"), (std::map<std::string, int>{{"all", 5}}));
   // Largest models first (so the last of N workers to finish trains a small one): the larger
   // budget first, NeuralScale's before uniform's at the same budget.
