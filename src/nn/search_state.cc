@@ -12,87 +12,26 @@
 #include "util/json_file.h"
 #include "util/text.h"
 
+// The checkpoint's and search.json's JSON: every field by its member's name. (A fit's laws in the
+// search's own records — the authors' fit-file format is scaling/fit_file's.) The serializers sit
+// in the types' namespaces, where nlohmann finds them.
+namespace paramscale::scaling {
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PowerLaws, iteration, alpha, beta, r2, rows)
+}  // namespace paramscale::scaling
+
 namespace paramscale::nn {
+
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(IterationResult, iteration, start_widths, trace_rows,
+                                   pruning_steps, epochs, seconds, final_train_accuracy, laws)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SearchState, iteration, step, pruning_steps, total_pruning_steps,
+                                   rows, seconds, step_seconds, bookkeeping_seconds,
+                                   iteration_seconds, interval_loss, interval_correct,
+                                   interval_seen, done)
 
 namespace {
 
 using nlohmann::json;
 constexpr int64_t kCheckpointVersion = 2;  // 2: with the scores and accumulators between steps
-
-json laws_json(const scaling::PowerLaws& l) {
-  return {{"iteration", l.iteration},
-          {"alpha", l.alpha},
-          {"beta", l.beta},
-          {"r2", l.r2},
-          {"rows", l.rows}};
-}
-scaling::PowerLaws laws_from(const json& j) {
-  scaling::PowerLaws l;
-  l.iteration = j.at("iteration");
-  l.alpha = j.at("alpha").get<std::vector<double>>();
-  l.beta = j.at("beta").get<std::vector<double>>();
-  l.r2 = j.at("r2").get<std::vector<double>>();
-  l.rows = j.at("rows");
-  return l;
-}
-
-json iteration_json(const IterationResult& r) {
-  return {{"iteration", r.iteration},
-          {"start_widths", r.start_widths},
-          {"trace_rows", r.trace_rows},
-          {"pruning_steps", r.pruning_steps},
-          {"epochs", r.epochs},
-          {"seconds", r.seconds},
-          {"final_train_accuracy", r.final_train_accuracy},
-          {"laws", laws_json(r.laws)}};
-}
-IterationResult iteration_from(const json& j) {
-  IterationResult r;
-  r.iteration = j.at("iteration");
-  r.start_widths = j.at("start_widths").get<std::vector<int>>();
-  r.trace_rows = j.at("trace_rows");
-  r.pruning_steps = j.at("pruning_steps");
-  r.epochs = j.at("epochs");
-  r.seconds = j.at("seconds");
-  r.final_train_accuracy = j.at("final_train_accuracy");
-  r.laws = laws_from(j.at("laws"));
-  return r;
-}
-
-json state_json(const SearchState& s) {
-  json done = json::array();
-  for (const auto& r : s.done) done.push_back(iteration_json(r));
-  return {{"iteration", s.iteration},
-          {"step", s.step},
-          {"pruning_steps", s.pruning_steps},
-          {"total_pruning_steps", s.total_pruning_steps},
-          {"rows", s.rows},
-          {"seconds", s.seconds},
-          {"step_seconds", s.step_seconds},
-          {"bookkeeping_seconds", s.bookkeeping_seconds},
-          {"iteration_seconds", s.iteration_seconds},
-          {"interval_loss", s.interval_loss},
-          {"interval_correct", s.interval_correct},
-          {"interval_seen", s.interval_seen},
-          {"done", done}};
-}
-SearchState state_from(const json& j) {
-  SearchState s;
-  s.iteration = j.at("iteration");
-  s.step = j.at("step");
-  s.pruning_steps = j.at("pruning_steps");
-  s.total_pruning_steps = j.at("total_pruning_steps");
-  s.rows = j.at("rows").get<std::vector<std::vector<int>>>();
-  s.seconds = j.at("seconds");
-  s.step_seconds = j.at("step_seconds");
-  s.bookkeeping_seconds = j.at("bookkeeping_seconds");
-  s.iteration_seconds = j.at("iteration_seconds");
-  s.interval_loss = j.at("interval_loss");
-  s.interval_correct = j.at("interval_correct");
-  s.interval_seen = j.at("interval_seen");
-  for (const auto& r : j.at("done")) s.done.push_back(iteration_from(r));
-  return s;
-}
 
 }  // namespace
 
@@ -119,7 +58,7 @@ Status save_search_checkpoint(const std::string& path, const SearchState& st,
   try {
     ar.write("version", c10::IValue(kCheckpointVersion));
     ar.write("settings", c10::IValue(settings));
-    ar.write("state", c10::IValue(state_json(st).dump()));
+    ar.write("state", c10::IValue(json(st).dump()));
     if (learner) {
       learner->save(ar);
       scores->save(ar);
@@ -144,7 +83,7 @@ Result<SearchState> load_search_state(const std::string& path, const std::string
       return bad_input("cannot resume " + path + ": it was started with other settings (" +
                        v.toStringRef() + ")");
     ar.read("state", v);
-    return state_from(json::parse(v.toStringRef()));
+    return json::parse(v.toStringRef()).get<SearchState>();
   } catch (const std::exception& e) {
     return bad_input("search checkpoint " + path +
                      " is corrupt or unreadable: " + first_line(e.what()));
@@ -188,15 +127,13 @@ Status write_iteration_files(const std::string& dir, arch::Family family,
 
 Status write_search_json(const std::string& dir, const std::string& settings, const SearchState& st,
                          bool finished) {
-  json its = json::array();
-  for (const auto& r : st.done) its.push_back(iteration_json(r));
   const json j = {{"schema", "paramscale.search.summary/1"},
                   {"settings", settings},
                   {"finished", finished},
                   {"seconds", st.seconds},
                   {"step_seconds", st.step_seconds},
                   {"bookkeeping_seconds", st.bookkeeping_seconds},
-                  {"iterations", its}};
+                  {"iterations", st.done}};
   return write_json_file(dir + "/search.json", j);
 }
 
