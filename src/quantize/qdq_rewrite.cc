@@ -70,11 +70,11 @@ class Rewrite {
     return {};
   }
 
-  onnx::NodeProto dq_node(const std::string& name, const std::string& q, const std::string& scale,
-                          const std::string& zero, const std::string& out, int axis) {
+  // The nodes the rewrite adds stay unnamed (names are optional): smaller files.
+  onnx::NodeProto dq_node(const std::string& q, const std::string& scale, const std::string& zero,
+                          const std::string& out, int axis) {
     onnx::NodeProto n;
     n.set_op_type("DequantizeLinear");
-    (void)name;  // the nodes the rewrite adds stay unnamed (names are optional): smaller files
     n.add_input(q);
     n.add_input(scale);
     if (!zero.empty()) n.add_input(zero);  // absent: 0, ONNX's default
@@ -114,7 +114,7 @@ class Rewrite {
     auto& pre = pre_[a.node];
     set_int8s(g_->add_initializer(), base + "q", dims, q.values);
     set_floats(g_->add_initializer(), base + "s", {int64_t(channels)}, q.scales);
-    pre.push_back(dq_node(base + "D", base + "q", base + "s", "", base + "w", axis));
+    pre.push_back(dq_node(base + "q", base + "s", "", base + "w", axis));
     n->set_input(1, base + "w");
     if (bias.empty()) return {};
     // Bias in int32 with scale = input scale x weight scale: what QLinearConv and QGemm add.
@@ -129,7 +129,7 @@ class Rewrite {
     }
     set_int32s(g_->add_initializer(), base + "bq", {int64_t(channels)}, b_q);
     set_floats(g_->add_initializer(), base + "bs", {int64_t(channels)}, b_scale);
-    pre.push_back(dq_node(base + "bD", base + "bq", base + "bs", "", base + "b", 0));
+    pre.push_back(dq_node(base + "bq", base + "bs", "", base + "b", 0));
     if (n->input_size() > 2)
       n->set_input(2, base + "b");
     else
@@ -167,7 +167,7 @@ class Rewrite {
       for (const std::string& in : {from, scale, zero}) q.add_input(in);
       q.add_output(short_name(t.name) + "q");
       where->push_back(q);
-      where->push_back(dq_node("", short_name(t.name) + "q", scale, zero, to, -1));
+      where->push_back(dq_node(short_name(t.name) + "q", scale, zero, to, -1));
     }
   }
 
