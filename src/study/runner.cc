@@ -203,17 +203,14 @@ Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
   // Tests substitute the stage executable (a scripted stand-in) to exercise scheduling and resume.
   if (const char* e = std::getenv("PARAMSCALE_STAGE_EXE"); e && *e && opts.executable.empty())
     ctx.exe = e;
-  if (opts.jobs > 1) {
-    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    ctx.training_threads = std::max(1, cores / opts.jobs);
-  }
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (opts.jobs > 1) ctx.training_threads = std::max(1, cores / opts.jobs);
   if (Status s = write_file_atomic(dir + "/config.json", to_json(config).dump(2) + "\n"); !s.ok())
     return s.error();
   if (Status s = ctx.store.reindex(); !s.ok()) return s.error();  // repair a killed run's index
   sweep_temp_files(dir);
 
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  const std::vector<Cell> cells = expand(config, static_cast<int>(cores));
+  const std::vector<Cell> cells = expand(config, cores);
   if (opts.rerun_throttled) forget_throttled(ctx, cells);
   RunSummary sum;
   sum.cells = static_cast<int>(cells.size());

@@ -36,6 +36,7 @@ case "$cmd" in
     echo "$out" >> "$FAKE_COUNTER.searches"; echo "$threads" >> "$FAKE_COUNTER.training_threads"
     mkdir -p "$out" && echo '{}' > "$out/fit.json" && echo '{"finished":true,"iterations":[]}' > "$out/search.json";;
   train) echo "$threads" >> "$FAKE_COUNTER.training_threads"; basename "$out" >> "$FAKE_COUNTER.trained"
+    echo train >> "$FAKE_COUNTER.made"
     mkdir -p "$out" && echo '{"final_test_accuracy":0.5,"best_test_accuracy":0.6}' > "$out/summary.json";;
   export) printf '\010onnx' > "$out.tmp" && mv "$out.tmp" "$out";;  # ModelProto's first tag
   bench)
@@ -46,6 +47,7 @@ case "$cmd" in
     echo '[{"latency_ms":{"median":1.5,"p90":2},"memory":{"baseline":{"vm_rss":1000000},"peak_inference_rss":3000000},"environment":{"cpu":"fake"}}]' > "$json.tmp"
     mv "$json.tmp" "$json";;
   quantize) echo "$model" >> "$FAKE_COUNTER.quantized"; echo "$all" >> "$FAKE_COUNTER.quantize_args"
+    echo quantize >> "$FAKE_COUNTER.made"
     echo '{"schema":"paramscale.quantize/1","calibration":{"method":"minmax"},"tensors":[{"name":"x"}],"onnx_runtime":{"int8_convs":8}}' > "$json"
     printf '\010int8' > "$out.tmp" && mv "$out.tmp" "$out";;
   eval) echo "$model" >> "$FAKE_COUNTER.evaluated"
@@ -290,12 +292,13 @@ TEST(StudyRunner, AlignmentIsADimensionWithItsOwnModels) {
 // trained study evaluates the FP32 and the INT8 model through ONNX Runtime, once each; records
 // carry the precision, the deployed accuracy and how the INT8 model was made.
 TEST(StudyRunner, Int8CellsQuantizeTheTrainedRunAndEvaluateBothPrecisions) {
-  FakeStudy s({{"models", {"vgg11"}},
-               {"methods", {"uniform"}},
-               {"budgets", {"params:0.5", "params:1"}},
-               {"precisions", {"fp32", "int8"}},
-               {"threads", {1}},
-               {"train", {{"enabled", true}, {"epochs", 1}}}});
+  const nlohmann::json config = {{"models", {"vgg11"}},
+                                 {"methods", {"uniform"}},
+                                 {"budgets", {"params:0.5", "params:1"}},
+                                 {"precisions", {"fp32", "int8"}},
+                                 {"threads", {1}},
+                                 {"train", {{"enabled", true}, {"epochs", 1}}}};
+  FakeStudy s(config);
   const auto r = run_command(s.study_command("--jobs 2"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(s.records(), 4);  // 2 budgets x 2 precisions
@@ -332,6 +335,15 @@ TEST(StudyRunner, Int8CellsQuantizeTheTrainedRunAndEvaluateBothPrecisions) {
   ASSERT_EQ(run_command(s.study_command("--resume")).exit_code, 0);
   EXPECT_EQ(s.bench_runs(".quantized"), quantized);
   EXPECT_EQ(s.bench_runs(".evaluated"), evaluated);
+  // INT8 models are made after every FP32 one (each waits for its float twin's training); in cell
+  // order they would alternate.
+  FakeStudy one_worker(config);
+  const auto again = run_command(one_worker.study_command(""));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  std::vector<std::string> made;
+  std::ifstream in((one_worker.root / "counter.made").string());
+  for (std::string line; std::getline(in, line);) made.push_back(line);
+  EXPECT_EQ(made, (std::vector<std::string>{"train", "train", "quantize", "quantize"}));
 }
 
 // Deployment-only: the INT8 model is the FP32 export quantized on seeded noise (latency and memory
