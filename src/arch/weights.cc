@@ -171,8 +171,10 @@ Result<Weights> read_weights(const std::string& path) {
     if (!take(t.shape.data(), int64_t{rank} * 8)) return truncated();
     int64_t n = 1;
     for (int64_t d : t.shape) {
-      if (d < 0 || d > kMaxElements || (n *= d) > kMaxElements)
+      // Divide before multiplying: two dimensions near the cap would overflow int64 (fuzzer find).
+      if (d < 0 || d > kMaxElements || (d != 0 && n > kMaxElements / d))
         return bad_input("weights tensor '" + name + "' in " + path + " has an impossible shape");
+      n *= d;
     }
     if (n * int64_t{sizeof(float)} > left)
       return bad_input("weights tensor '" + name + "' in " + path + " claims " + std::to_string(n) +

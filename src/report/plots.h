@@ -8,7 +8,7 @@
 
 namespace paramscale::report {
 
-class Document;
+struct Document;
 
 struct Series {
   std::string title;
