@@ -59,47 +59,102 @@ void order_largest_first(std::vector<const Cell*>& cells) {
 }
 
 // Models the cells need, each made once (widths, training, export) by the make workers, in the
-// order cells need them; the measuring threads wait for theirs.
+// order cells need them; the measuring threads wait for theirs. The study's own NeuralScale
+// searches are jobs of the same workers, queued first: a worker runs a search while the others
+// train uniform models, and a NeuralScale model is handed out only once its family's search is
+// done (on 2 cores this overlaps the search with the first training instead of running it alone).
 class Models {
  public:
+  void add_search(const std::string& model) {
+    if (searches_.emplace(model, Search{}).second) jobs_.push_back({nullptr, model});
+  }
   void add(const Cell& cell) {
-    if (slots_.emplace(cell.model_key(), Slot{}).second) order_.push_back(&cell);
+    if (slots_.emplace(cell.model_key(), Slot{}).second) jobs_.push_back({&cell, ""});
   }
-  const Cell* next() {
-    std::lock_guard<std::mutex> g(mu_);
-    return next_ < order_.size() ? order_[next_++] : nullptr;
-  }
-  void finish(const std::string& key, Result<MadeModel> made) {
-    {
-      std::lock_guard<std::mutex> g(mu_);
-      Slot& s = slots_.at(key);
-      s.made = std::move(made);
-      s.done = true;
+  // Runs jobs until none is left: searches, and models whose search (if any) is done.
+  void work(const StageContext& ctx) {
+    while (std::optional<Job> job = next()) {
+      if (job->cell == nullptr) {
+        const Result<std::string> fit = search_fit(ctx, job->search);
+        finish_search(job->search, fit.ok() ? Status() : Status(fit.error()));
+      } else if (Status s = search_status(*job->cell); !s.ok()) {
+        finish(job->cell->model_key(), s.error());
+      } else {
+        finish(job->cell->model_key(), make_model(ctx, *job->cell));
+      }
     }
-    ready_.notify_all();
   }
   // Blocks until the model is made; its widths and ONNX file, or why it could not be made.
   Result<MadeModel> wait(const std::string& key) {
     std::unique_lock<std::mutex> g(mu_);
-    ready_.wait(g, [&] { return slots_.at(key).done; });
+    changed_.wait(g, [&] { return slots_.at(key).done; });
     return slots_.at(key).made;
   }
 
  private:
+  struct Job {
+    const Cell* cell;    // the model to make, or nullptr for:
+    std::string search;  // the family whose NeuralScale search to run
+  };
   struct Slot {
     bool done = false;
     Result<MadeModel> made = failure("not made");
   };
-  std::mutex mu_;
-  std::condition_variable ready_;
-  std::map<std::string, Slot> slots_;
-  std::vector<const Cell*> order_;
-  size_t next_ = 0;
-};
+  struct Search {
+    bool done = false;
+    Status status;
+  };
 
-void make_models(const StageContext& ctx, Models& models) {
-  while (const Cell* cell = models.next()) models.finish(cell->model_key(), make_model(ctx, *cell));
-}
+  bool ready(const Job& job) const {
+    if (job.cell == nullptr || job.cell->method != "neuralscale") return true;
+    const auto s = searches_.find(job.cell->model);
+    return s == searches_.end() || s->second.done;
+  }
+  // The first job not yet taken that can start; blocks while all that remain wait for a search.
+  std::optional<Job> next() {
+    std::unique_lock<std::mutex> g(mu_);
+    for (;;) {
+      bool pending = false;
+      for (size_t i = 0; i < jobs_.size(); ++i) {
+        if (taken_.count(i)) continue;
+        pending = true;
+        if (!ready(jobs_[i])) continue;
+        taken_.insert(i);
+        return jobs_[i];
+      }
+      if (!pending) return std::nullopt;
+      changed_.wait(g);
+    }
+  }
+  Status search_status(const Cell& cell) {
+    std::lock_guard<std::mutex> g(mu_);
+    const auto s = searches_.find(cell.model);
+    if (s == searches_.end() || cell.method != "neuralscale" || s->second.status.ok()) return {};
+    return failure("no NeuralScale fit for " + cell.model + ": " +
+                   s->second.status.error().message);
+  }
+  void finish_search(const std::string& model, Status status) {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      searches_.at(model) = {true, std::move(status)};
+    }
+    changed_.notify_all();
+  }
+  void finish(const std::string& key, Result<MadeModel> made) {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      slots_.at(key) = {true, std::move(made)};
+    }
+    changed_.notify_all();
+  }
+
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::map<std::string, Slot> slots_;
+  std::map<std::string, Search> searches_;
+  std::vector<Job> jobs_;
+  std::set<size_t> taken_;
+};
 
 // Is the device there, and does it take its bundle? Checked once before its cells, so an
 // unreachable device fails its cells with one reason instead of one timeout each.
@@ -214,19 +269,15 @@ Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
   if (opts.rerun_throttled) forget_throttled(ctx, cells);
   RunSummary sum;
   sum.cells = static_cast<int>(cells.size());
+  // NeuralScale cells of a family with no given fit scale with the study's own search of it
+  // (only when the study trains: the search trains). It runs as the pool's first job(s).
   ctx.fits = config.fits;
-  std::set<std::string> searched;
-  for (const Cell& c : cells) {
-    if (c.method != "neuralscale" || ctx.fits.count(c.model) || searched.count(c.model) ||
-        !config.train.enabled || !config.search.enabled || ctx.store.has_record(c.key()))
-      continue;
-    searched.insert(c.model);
-    Result<std::string> fit = search_fit(ctx, c.model);
-    if (fit.ok())
-      ctx.fits[c.model] = *fit;
-    else
-      std::cerr << "study: " << fit.error().message << "\n";
-  }
+  std::set<std::string> searches;
+  for (const Cell& c : cells)
+    if (c.method == "neuralscale" && !ctx.fits.count(c.model) && config.train.enabled &&
+        config.search.enabled && !ctx.store.has_record(c.key()))
+      searches.insert(c.model);
+  for (const std::string& m : searches) ctx.fits[m] = search_fit_file(dir, m);
   std::vector<const Cell*> todo;
   std::set<std::string> unfit;
   for (const Cell& c : cells) {
@@ -253,11 +304,11 @@ Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
 
   order_largest_first(todo);
   Models models;
+  for (const std::string& m : searches) models.add_search(m);
   for (const Cell* c : todo) models.add(*c);
   Progress progress(sum, todo.size());
   std::vector<std::thread> pool;
-  for (int j = 0; j < std::max(1, opts.jobs); ++j)
-    pool.emplace_back([&] { make_models(ctx, models); });
+  for (int j = 0; j < std::max(1, opts.jobs); ++j) pool.emplace_back([&] { models.work(ctx); });
   for (const std::string& device : config.devices)
     pool.emplace_back([&, device] { measure_on_device(ctx, device, todo, models, progress); });
   for (auto& t : pool) t.join();

@@ -42,7 +42,7 @@ std::vector<std::string> scale_args(const StudyConfig& c, const Cell& cell,
 }
 
 std::vector<std::string> search_args(const StudyConfig& c, const std::string& model,
-                                     const std::string& out, bool resume) {
+                                     const std::string& out, bool resume, int threads) {
   const SearchSettings& z = c.search;
   auto args = command(
       "search --model @ --dataset @ --subset @ --batch-size @ --warmup @ "
@@ -51,6 +51,7 @@ std::vector<std::string> search_args(const StudyConfig& c, const std::string& mo
        std::to_string(z.warmup), std::to_string(z.prune_fraction), std::to_string(z.frequency),
        std::to_string(z.iterations), c.count, out});
   if (resume) args.push_back("--resume");
+  add_if(args, threads > 0, "--threads", std::to_string(threads));
   add_if(args, !c.train.data_dir.empty(), "--data-dir", c.train.data_dir);
   return args;
 }

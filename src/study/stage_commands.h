@@ -16,9 +16,10 @@ namespace paramscale::study {
 
 // NeuralScale widths for the cell's model from a fit (`paramscale scale … --json`).
 std::vector<std::string> scale_args(const StudyConfig& c, const Cell& cell, const std::string& fit);
-// The study's own NeuralScale search for a model, into `out` (resuming when `resume`).
+// The study's own NeuralScale search for a model, into `out` (resuming when `resume`), on
+// `threads` threads (0: every core).
 std::vector<std::string> search_args(const StudyConfig& c, const std::string& model,
-                                     const std::string& out, bool resume);
+                                     const std::string& out, bool resume, int threads = 0);
 // Training the cell's model with these widths into the run directory `run`, on `threads` threads
 // (0: every core).
 std::vector<std::string> train_args(const StudyConfig& c, const Cell& cell,

@@ -205,12 +205,15 @@ std::string duration_text(double s) {
   return buf;
 }
 
+std::string search_fit_file(const std::string& dir, const std::string& model) {
+  return dir + "/search/" + model + "/fit.json";
+}
+
 std::string searched_fit(const std::string& dir, const std::string& model) {
-  const std::string out = dir + "/search/" + model;
-  Result<nlohmann::json> done = read_study_file(out + "/search.json");
+  Result<nlohmann::json> done = read_study_file(dir + "/search/" + model + "/search.json");
   // A damaged search.json (not an object) is an unfinished search: it is resumed.
   if (done.ok() && done->is_object() && done->contains("finished") && (*done)["finished"] == true)
-    return out + "/fit.json";
+    return search_fit_file(dir, model);
   return "";
 }
 
@@ -223,26 +226,31 @@ std::map<std::string, std::string> study_fits(const StudyConfig& config, const s
 }
 
 // The study's own NeuralScale search for a model without a given fit, in STUDY/search/<model>/
-// (resumed when a killed study left it unfinished); returns its fit file.
+// (resumed when a killed study left it unfinished); returns its fit file. It trains, so it holds
+// this machine's lock shared like model making; and one study process at a time runs it.
 Result<std::string> search_fit(const StageContext& ctx, const std::string& model) {
   const StudyConfig& c = ctx.config;
   const SearchSettings& z = c.search;
   const std::string out = ctx.dir + "/search/" + model;
+  FileLock machine(machine_lock(ctx), /*wait=*/true, /*shared=*/true);
+  FileLock lock(ctx.dir + "/locks/search." + model + ".lock", /*wait=*/true);
   if (const std::string fit = searched_fit(ctx.dir, model); !fit.empty()) return fit;
-  const auto args =
-      search_args(c, model, out, exists(rundir::file_in(out, rundir::kCheckpointFile)));
+  const auto args = search_args(
+      c, model, out, exists(rundir::file_in(out, rundir::kCheckpointFile)), ctx.training_threads);
   std::cerr << "study: NeuralScale search for " << model << " (" << z.iterations
             << " iteration(s), " << z.subset << " images, prune " << z.prune_fraction * 100
             << "% of live channels every " << z.frequency << " minibatches after " << z.warmup
-            << " warm-up epoch(s)); progress in " << ctx.dir << "/logs/" << model
-            << ".search.log\n";
+            << " warm-up epoch(s), on "
+            << (ctx.training_threads > 0 ? std::to_string(ctx.training_threads) + " thread(s)"
+                                         : "every core")
+            << "); progress in " << ctx.dir << "/logs/" << model << ".search.log\n";
   const auto t0 = std::chrono::steady_clock::now();
   if (Status s = stage(ctx, model, "search", args); !s.ok()) return s.error();
   std::cerr << "study: search for " << model << " done in "
             << duration_text(
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count())
             << "\n";
-  return out + "/fit.json";
+  return search_fit_file(ctx.dir, model);
 }
 
 Result<MadeModel> make_model(const StageContext& ctx, const Cell& cell) {

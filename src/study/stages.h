@@ -35,7 +35,7 @@ struct StageContext {
   // Threads for each training; 0 = every core. The local runner with --jobs N divides the cores
   // among its N workers: N trainings each on every core oversubscribe them, which on 2 cores made
   // two VGG-11 trainings 3x slower than running them one after the other (README, "--jobs").
-  // The study's own searches run before any model is made, one at a time, on every core.
+  // The study's own searches are trainings too: they run in the same pool, on as many threads.
   int training_threads = 0;
 };
 
@@ -56,6 +56,8 @@ Status measure_model(const StageContext& ctx, const Cell& cell, const MadeModel&
 
 // The study's own NeuralScale search for a model (resumed when unfinished); its fit file.
 Result<std::string> search_fit(const StageContext& ctx, const std::string& model);
+// Where the study's own search for a model leaves its fit (finished or not).
+std::string search_fit_file(const std::string& dir, const std::string& model);
 // The fit of a finished search in the study directory, or "" when there is none.
 std::string searched_fit(const std::string& dir, const std::string& model);
 

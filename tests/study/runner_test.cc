@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -18,7 +19,7 @@ namespace fs = std::filesystem;
 using paramscale::test::run_command;
 
 namespace {
-const char* kFakeStages = R"(#!/bin/bash
+const char* kFakeStages = R"sh(#!/bin/bash
 # Stand-in for paramscale's stage commands: writes what each stage writes, atomically.
 cmd=$1; shift
 all="$*"
@@ -34,8 +35,12 @@ case "$cmd" in
     echo '{"widths":[9,9,9,9,9,9,9,9]}';;
   search)
     echo "$out" >> "$FAKE_COUNTER.searches"; echo "$threads" >> "$FAKE_COUNTER.training_threads"
-    mkdir -p "$out" && echo '{}' > "$out/fit.json" && echo '{"finished":true,"iterations":[]}' > "$out/search.json";;
+    echo "search started" >> "$FAKE_COUNTER.events"; sleep "${FAKE_SEARCH_SECONDS:-0}"
+    [ -n "$FAKE_SEARCH_FAILS" ] && exit 1
+    mkdir -p "$out" && echo '{}' > "$out/fit.json" && echo '{"finished":true,"iterations":[]}' > "$out/search.json"
+    echo "search finished" >> "$FAKE_COUNTER.events";;
   train) echo "$threads" >> "$FAKE_COUNTER.training_threads"; basename "$out" >> "$FAKE_COUNTER.trained"
+    echo "train $(basename "$out")" >> "$FAKE_COUNTER.events"
     echo train >> "$FAKE_COUNTER.made"
     mkdir -p "$out" && echo '{"final_test_accuracy":0.5,"best_test_accuracy":0.6}' > "$out/summary.json";;
   export) printf '\010onnx' > "$out.tmp" && mv "$out.tmp" "$out";;  # ModelProto's first tag
@@ -56,7 +61,7 @@ case "$cmd" in
   explain) echo '{"threads":2,"models":[{"explanation":{"layers":[]}}]}' > "$json.tmp" && mv "$json.tmp" "$json";;
   *) exit 3;;
 esac
-)";
+)sh";
 
 // A valid VGG-11 fit: the study reads every given fit before it starts.
 const char* kFit = R"({"model": "vgg11", "iterations": [{"alpha": [0.02, 0.04, 0.08, 0.08, 0.16,
@@ -209,9 +214,8 @@ TEST(StudyRunner, SearchesItsOwnFitOnceAndReusesIt) {
   EXPECT_EQ(s.bench_runs(".searches").at(search_dir), 1);  // the finished search is reused
 }
 
-// --jobs N divides the cores among the N workers' trainings: N trainings each on every core would
-// oversubscribe them. The search runs before them, alone, on every core; so does everything
-// without --jobs.
+// --jobs N divides the cores among the N workers' trainings (the search is one): N trainings each
+// on every core would oversubscribe them. Without --jobs everything runs on every core.
 TEST(StudyRunner, JobsDivideTheCoresAmongTrainingsLargestFirst) {
   const nlohmann::json config = {{"models", {"vgg11"}},
                                  {"methods", {"uniform", "neuralscale"}},
@@ -222,9 +226,8 @@ TEST(StudyRunner, JobsDivideTheCoresAmongTrainingsLargestFirst) {
     FakeStudy s(config);
     const auto r = run_command(s.study_command("--jobs 2"));
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    // Four trainings (2 methods x 2 budgets) each on half the cores; one search on all.
-    EXPECT_EQ(s.bench_runs(".training_threads"),
-              (std::map<std::string, int>{{each, 4}, {"all", 1}}));
+    // Four trainings (2 methods x 2 budgets) and one search, each on half the cores.
+    EXPECT_EQ(s.bench_runs(".training_threads"), (std::map<std::string, int>{{each, 5}}));
   }
   FakeStudy s(config);
   const auto r = run_command(s.study_command(""));
@@ -238,6 +241,51 @@ TEST(StudyRunner, JobsDivideTheCoresAmongTrainingsLargestFirst) {
   EXPECT_EQ(trained, (std::vector<std::string>{
                          "vgg11.neuralscale.params-1.s0", "vgg11.uniform.params-1.s0",
                          "vgg11.neuralscale.params-0.5.s0", "vgg11.uniform.params-0.5.s0"}));
+}
+
+// With --jobs 2 the study's own search is one worker's job while the other trains the largest
+// uniform model; no NeuralScale model trains before the search that gives its widths is done.
+TEST(StudyRunner, TheSearchRunsBesideUniformTrainings) {
+  FakeStudy s({{"models", {"vgg11"}},
+               {"methods", {"uniform", "neuralscale"}},
+               {"budgets", {"params:0.5", "params:1"}},
+               {"train", {{"enabled", true}, {"epochs", 1}}}});
+  const auto r = run_command("FAKE_SEARCH_SECONDS=2 " + s.study_command("--jobs 2"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<std::string> events;
+  std::ifstream in((s.root / "counter.events").string());
+  for (std::string line; std::getline(in, line);) events.push_back(line);
+  ASSERT_EQ(events.size(), 6u);
+  const auto at = [&](const std::string& e) {
+    return std::find(events.begin(), events.end(), e) - events.begin();
+  };
+  // The search takes 2 s; the other worker starts the largest uniform model meanwhile.
+  EXPECT_LT(at("train vgg11.uniform.params-1.s0"), at("search finished"));
+  EXPECT_LT(at("search finished"), at("train vgg11.neuralscale.params-1.s0"));
+  EXPECT_LT(at("search finished"), at("train vgg11.neuralscale.params-0.5.s0"));
+  EXPECT_LT(at("train vgg11.uniform.params-1.s0"), at("train vgg11.uniform.params-0.5.s0"));
+}
+
+// A failed search fails its family's NeuralScale cells with its reason (the study exits 1); the
+// uniform cells are measured. --resume runs the search again.
+TEST(StudyRunner, AFailedSearchFailsItsNeuralScaleCellsOnly) {
+  FakeStudy s({{"models", {"vgg11"}},
+               {"methods", {"uniform", "neuralscale"}},
+               {"budgets", {"params:0.5"}},
+               {"train", {{"enabled", true}, {"epochs", 1}}}});
+  const auto r = run_command("FAKE_SEARCH_FAILS=1 " + s.study_command("--jobs 2"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("no NeuralScale fit for vgg11: search failed for vgg11 (exit 1; see "),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(s.records(), 1);
+  EXPECT_EQ(s.bench_runs(".trained"),
+            (std::map<std::string, int>{{"vgg11.uniform.params-0.5.s0", 1}}));
+  const auto again = run_command(s.study_command("--resume"));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(s.records(), 2);
+  EXPECT_EQ(s.bench_runs(".searches").size(), 1u);
+  EXPECT_EQ(s.bench_runs(".searches").begin()->second, 2);
 }
 
 TEST(StudyRunner, TorchCellsMeasureTheRunDirectoryOrtCellsTheExport) {

@@ -58,7 +58,7 @@ TEST(StageCommands, TheParserAcceptsEveryOne) {
   if (has_command("train")) {  // builds with libtorch
     lines.push_back(train_args(c, ns, widths, "runs/x", false));
     lines.push_back(train_args(c, ns, widths, "runs/x", true));
-    lines.push_back(search_args(c, "vgg11", "search/vgg11", true));
+    lines.push_back(search_args(c, "vgg11", "search/vgg11", true, 1));
     lines.push_back(train_args(c, ns, widths, "runs/x", true, 1));  // study --jobs N
     // quantize and eval are in the libtorch builds too (they read datasets through nn/).
     Cell int8 = ns;
