@@ -1,6 +1,7 @@
 #include "cli/arch_view.h"
 
 #include "cli/table.h"
+#include "study/record.h"
 
 namespace paramscale::cli {
 
@@ -11,7 +12,8 @@ std::string shape_text(const arch::Shape& s) {
 }  // namespace
 
 void print_layer_table(std::ostream& out, const arch::Network& net, const arch::Analysis& a) {
-  Table t({"#", "layer", "op", "in->out ch", "output", "params", "MACs", "act bytes", "live bytes"});
+  Table t(
+      {"#", "layer", "op", "in->out ch", "output", "params", "MACs", "act bytes", "live bytes"});
   for (size_t i = 0; i < net.layers.size(); ++i) {
     const arch::Layer& l = net.layers[i];
     const arch::LayerCost& c = a.layers[i];
@@ -29,8 +31,10 @@ void print_totals(std::ostream& out, const arch::Analysis& a, const arch::Networ
   t.add({"proxy params (NeuralScale)", with_commas(a.proxy_params)});
   t.add({"MACs", with_commas(a.macs)});
   t.add({"weight MB (fp32, incl. BN stats)", megabytes(a.weight_bytes)});
-  t.add({"activation sum MB (batch " + std::to_string(a.batch) + ")", megabytes(a.activation_sum_bytes)});
-  t.add({"peak activation MB (batch " + std::to_string(a.batch) + ")", megabytes(a.peak_activation_bytes)});
+  t.add({"activation sum MB (batch " + std::to_string(a.batch) + ")",
+         megabytes(a.activation_sum_bytes)});
+  t.add({"peak activation MB (batch " + std::to_string(a.batch) + ")",
+         megabytes(a.peak_activation_bytes)});
   t.add({"peak at layer", net.layers[a.peak_layer].name});
   t.print(out);
 }
@@ -57,14 +61,9 @@ nlohmann::json layers_json(const arch::Network& net, const arch::Analysis& a) {
 }
 
 nlohmann::json totals_json(const arch::Network& net, const arch::Analysis& a) {
-  return {{"params", a.params},
-          {"proxy_params", a.proxy_params},
-          {"macs", a.macs},
-          {"weight_bytes", a.weight_bytes},
-          {"activation_sum_bytes", a.activation_sum_bytes},
-          {"peak_activation_bytes", a.peak_activation_bytes},
-          {"peak_layer", net.layers[a.peak_layer].name},
-          {"batch", a.batch}};
+  nlohmann::json totals = study::analysis_totals(a);
+  totals["peak_layer"] = net.layers[a.peak_layer].name;
+  return totals;
 }
 
 }  // namespace paramscale::cli

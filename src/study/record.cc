@@ -177,14 +177,9 @@ nlohmann::json analysis_block(arch::Family family, const arch::Network& net,
                          {"width", widths[w]},
                          {"macs", w_macs[w]},
                          {"activation_bytes", w_act[w]}});
-  return {{"params", a.params},
-          {"proxy_params", a.proxy_params},
-          {"macs", a.macs},
-          {"weight_bytes", a.weight_bytes},
-          {"activation_sum_bytes", a.activation_sum_bytes},
-          {"peak_activation_bytes", a.peak_activation_bytes},
-          {"batch", a.batch},
-          {"per_width", per_width}};
+  nlohmann::json block = analysis_totals(a);
+  block["per_width"] = per_width;
+  return block;
 }
 
 // The first model's explanation in `paramscale explain --json` output; null when there is none.
@@ -199,6 +194,16 @@ nlohmann::json explain_block(const nlohmann::json& explain) {
           {"threads", explain.value("threads", nlohmann::json())}};
 }
 }  // namespace
+
+nlohmann::json analysis_totals(const arch::Analysis& a) {
+  return {{"params", a.params},
+          {"proxy_params", a.proxy_params},
+          {"macs", a.macs},
+          {"weight_bytes", a.weight_bytes},
+          {"activation_sum_bytes", a.activation_sum_bytes},
+          {"peak_activation_bytes", a.peak_activation_bytes},
+          {"batch", a.batch}};
+}
 
 Result<nlohmann::json> make_record(const StudyConfig& config, const Cell& cell,
                                    const std::vector<int>& widths, const nlohmann::json& train,

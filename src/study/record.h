@@ -18,11 +18,17 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "arch/analysis.h"
 #include "study/cell.h"
 #include "study/config.h"
 #include "util/result.h"
 
 namespace paramscale::study {
+
+// A network's analysis totals (params, proxy_params, macs, weight_bytes, activation_sum_bytes,
+// peak_activation_bytes, batch): the record's "analysis" block and `paramscale arch --json`'s
+// "totals" both start from these, so the two keep one shape.
+nlohmann::json analysis_totals(const arch::Analysis& a);
 
 // `explain`: the cell's `paramscale explain --json` output, or null; the record keeps its first
 // model's explanation (per-layer rows), profiling overhead and the machine's peak. `deployment`

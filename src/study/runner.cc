@@ -75,8 +75,7 @@ class Models {
   void work(const StageContext& ctx) {
     while (std::optional<Job> job = next()) {
       if (job->cell == nullptr) {
-        const Result<std::string> fit = search_fit(ctx, job->search);
-        finish_search(job->search, fit.ok() ? Status() : Status(fit.error()));
+        finish_search(job->search, search(ctx, job->search));
       } else if (Status s = search_status(*job->cell); !s.ok()) {
         finish(job->cell->model_key(), s.error());
       } else {
@@ -105,6 +104,14 @@ class Models {
     Status status;
   };
 
+  static Status search(const StageContext& ctx, const std::string& model) {
+    try {  // an exception on a worker thread would abort the study: it fails the search instead
+      const Result<std::string> fit = search_fit(ctx, model);
+      return fit.ok() ? Status() : Status(fit.error());
+    } catch (const std::exception& e) {
+      return failure(std::string("cannot search ") + model + ": " + e.what());
+    }
+  }
   bool ready(const Job& job) const {
     if (job.cell == nullptr || job.cell->method != "neuralscale") return true;
     const auto s = searches_.find(job.cell->model);
