@@ -3,8 +3,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <sstream>
-#include <thread>
 
+#include "util/cores.h"
 #include "util/limits.h"
 
 namespace paramscale::cli {
@@ -41,8 +41,7 @@ int resolve_threads(int flag) {
     fail_usage("--threads must be 0 (every core) or 1.." + std::to_string(kMaxThreads) + ", got " +
                std::to_string(flag));
   if (flag > 0) return flag;
-  const unsigned n = std::thread::hardware_concurrency();
-  return n > 0 ? static_cast<int>(n) : 1;
+  return usable_cores();
 }
 
 }  // namespace paramscale::cli

@@ -1,6 +1,5 @@
 #include "runtime/measure.h"
 
-#include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 #include "runtime/memory.h"
 #include "runtime/model_info.h"
 #include "runtime/stats.h"
+#include "util/cores.h"
 #include "util/sha256.h"
 
 namespace paramscale::runtime {
@@ -107,13 +107,6 @@ Status check_model_kind(const MeasureRequest& r, bool run_dir) {
     return bad_input("'" + r.model_path + "' is a directory; runtime " + r.backend.runtime +
                      " needs an .onnx file (paramscale export --run DIR -o model.onnx)");
   return {};
-}
-
-int usable_cpus() {
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
-  const long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? static_cast<int>(n) : 1;
 }
 
 }  // namespace
@@ -234,7 +227,7 @@ std::vector<double> timing_storage(const Protocol& p, const LatencyStats& warm) 
 Result<nlohmann::json> measure(const MeasureRequest& request) {
   // Threads 0 = every core this process may use, resolved where it runs (on a device: its cores).
   MeasureRequest r = request;
-  if (r.backend.threads == 0) r.backend.threads = usable_cpus();
+  if (r.backend.threads == 0) r.backend.threads = usable_cores();
   if (Status s = check_protocol(r.protocol); !s.ok()) return s.error();
   if (Status s = check_backend_options(r.backend); !s.ok()) return s.error();
   // The board before anything runs: temperatures, clock, throttling flags (runtime/board.h).

@@ -27,6 +27,7 @@
 #include "study/progress.h"
 #include "study/record.h"
 #include "study/stages.h"
+#include "util/cores.h"
 #include "util/files.h"
 #include "util/limits.h"
 #include "util/subprocess.h"
@@ -265,7 +266,7 @@ Result<RunSummary> run_study(const StudyConfig& config, const std::string& dir,
   // Tests substitute the stage executable (a scripted stand-in) to exercise scheduling and resume.
   if (const char* e = std::getenv("PARAMSCALE_STAGE_EXE"); e && *e && opts.executable.empty())
     ctx.exe = e;
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = usable_cores();
   if (opts.jobs > 1) ctx.training_threads = std::max(1, cores / opts.jobs);
   if (Status s = write_file_atomic(dir + "/config.json", to_json(config).dump(2) + "\n"); !s.ok())
     return s.error();

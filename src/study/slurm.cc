@@ -21,6 +21,7 @@
 #include "study/slurm_submissions.h"
 #include "study/stages.h"
 #include "util/atomic_file.h"
+#include "util/cores.h"
 #include "util/subprocess.h"
 
 namespace paramscale::study {
@@ -114,8 +115,7 @@ std::vector<Cell> study_cells(const StudyConfig& config, const Submissions& subs
   std::vector<Cell> cells;
   for (const nlohmann::json& j : subs.cells)
     if (auto c = cell_from_json(j); c.ok()) cells.push_back(*c);
-  if (cells.empty() || subs.cells.size() != cells.size())
-    cells = expand(config, std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
+  if (cells.empty() || subs.cells.size() != cells.size()) cells = expand(config, usable_cores());
   return cells;
 }
 

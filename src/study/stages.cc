@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <thread>
 
 #include "arch/families.h"
 #include "device/registry.h"
@@ -17,6 +16,7 @@
 #include "study/process.h"
 #include "study/record.h"
 #include "study/stage_commands.h"
+#include "util/cores.h"
 #include "util/files.h"
 #include "util/json_file.h"
 #include "util/limits.h"
@@ -295,7 +295,7 @@ bool explains(const StudyConfig& config, const Cell& cell) {
       cell.device != device::kLocal || cell.level() != runtime::OptLevel::kAll ||
       cell.precision != "fp32")
     return false;
-  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int cores = usable_cores();
   int most = 0;
   for (int t : config.threads) most = std::max(most, t > 0 ? t : cores);
   return cell.threads == most;

@@ -46,7 +46,9 @@ nn::TrainOptions options(const std::string& dir, int epochs) {
 
 }  // namespace
 
-TEST(Trainer, TinyModelLearnsSeparableTaskPerfectly) {
+// The synthetic task is separable: the tiny network gets (nearly) every test image right — all 128
+// on an AVX-512 Xeon, 127 on an AVX2-only EPYC, whose float sums round differently; chance is 10%.
+TEST(Trainer, TinyModelLearnsSeparableTask) {
   TempDir dir;
   nn::TrainOptions o = options(dir / "run", 5);
   o.batch_size = 16;
@@ -55,7 +57,7 @@ TEST(Trainer, TinyModelLearnsSeparableTaskPerfectly) {
   auto s = nn::train(tiny_vgg(), synthetic(512, 64), o);
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_TRUE(s->finished);
-  EXPECT_DOUBLE_EQ(s->final_test_accuracy, 1.0);
+  EXPECT_GE(s->final_test_accuracy, 0.98);
   EXPECT_EQ(s->best_selected_by, "validation");
   EXPECT_EQ(s->history.size(), 5u);
   EXPECT_GT(s->images_per_second, 0);
@@ -130,7 +132,8 @@ TEST(Trainer, CheckpointMisuseIsRefusedWithoutTouchingIt) {
   o.lr = 0.2;
   auto changed = nn::train(tiny_vgg(), data, o);
   ASSERT_FALSE(changed.ok());
-  EXPECT_NE(changed.error().message.find("lr is 0.05"), std::string::npos) << changed.error().message;
+  EXPECT_NE(changed.error().message.find("lr is 0.05"), std::string::npos)
+      << changed.error().message;
   EXPECT_EQ(slurp(dir / "run/checkpoint.pt"), good);
 
   std::filesystem::create_directories(dir / "bad");
@@ -154,7 +157,8 @@ TEST(Trainer, RejectsDataTheNetworkCannotTake) {
   TempDir dir;
   auto s = nn::train(tiny_vgg("fashion-mnist"), synthetic(64), options(dir / "run", 1));
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.error().message.find("3x32x32 images but the network takes 1x32x32"), std::string::npos)
+  EXPECT_NE(s.error().message.find("3x32x32 images but the network takes 1x32x32"),
+            std::string::npos)
       << s.error().message;
   nn::TrainOptions o = options(dir / "run", 0);
   EXPECT_FALSE(nn::validate(o).ok());

@@ -288,6 +288,23 @@ TEST(StudyRunner, AFailedSearchFailsItsNeuralScaleCellsOnly) {
   EXPECT_EQ(s.bench_runs(".searches").begin()->second, 2);
 }
 
+// "All cores" (threads 0) is the CPUs the study may run on: under taskset to one CPU, threads 0
+// and 1 are the same cell, measured once on 1 thread. (On a one-CPU machine this cannot tell the
+// affinity mask from the machine's count.)
+TEST(StudyRunner, AllCoresAreTheCoresTheStudyMayUse) {
+  FakeStudy s({{"models", {"vgg11"}},
+               {"methods", {"uniform"}},
+               {"budgets", {"params:0.5"}},
+               {"threads", {1, 0}},
+               {"train", {{"enabled", false}}}});
+  const auto r = run_command("taskset -c 0 env " + s.study_command(""));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(s.records(), 1);
+  const auto records = paramscale::study::Store((s.root / "study").string()).load().records;
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0]["cell"]["threads"], 1);
+}
+
 TEST(StudyRunner, TorchCellsMeasureTheRunDirectoryOrtCellsTheExport) {
 #ifndef PARAMSCALE_HAVE_TORCH
   // The study refuses runtimes the binary does not have before it starts (issue 17, class 7).
