@@ -5,6 +5,11 @@
 # (2 GiB); the input that did it is in build-fuzz/artifacts/<t>/ — add it to fuzz/regressions/<t>/
 # with the fix, and ctest replays it in every build. Usage: scripts/fuzz.sh [SECONDS] [TARGET...]
 set -euo pipefail
+# wait -n -p (below) needs bash 5.1 (Debian 12 has 5.2).
+if [ "${BASH_VERSINFO[0]}" -lt 5 ] || { [ "${BASH_VERSINFO[0]}" -eq 5 ] && [ "${BASH_VERSINFO[1]}" -lt 1 ]; }; then
+  echo "fuzz: needs bash 5.1 or newer (this is $BASH_VERSION)" >&2
+  exit 2
+fi
 repo=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-30}
 shift || true
@@ -22,6 +27,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # One fuzzer per core at a time (each is single-threaded and still gets its SECONDS): on 2 cores
 # the ten targets take half the wall time they did one after the other.
 fuzz_one() {
+  trap - EXIT
   local t=$1 work=$build/corpus/$1 artifacts=$build/artifacts/$1 log=$build/$1.log max_len=4096
   rm -rf "$work" "$artifacts" && mkdir -p "$work" "$artifacts"
   # -max_len: ONNX seeds are a few KB; the other formats' interesting structure is in their first KB.
@@ -40,8 +46,18 @@ fuzz_one() {
     return 1
   fi
 }
-slots=$(nproc)
+# At most 4 at a time whatever the core count: each may use up to 2 GiB (-rss_limit_mb).
+slots=${PARAMSCALE_FUZZ_JOBS:-$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)}
+[ "$slots" -ge 1 ] 2>/dev/null || { echo "fuzz: PARAMSCALE_FUZZ_JOBS must be a positive integer" >&2; exit 2; }
+[ "$slots" -le 4 ] || slots=4
 declare -A running=()  # pid -> target
+# A killed or failing script takes its fuzzers with it (each runs under a subshell of this one).
+stop_fuzzers() {
+  [ "$BASHPID" = "$$" ] || return 0
+  local p
+  for p in "${!running[@]}"; do pkill -P "$p" 2>/dev/null || true; done
+}
+trap stop_fuzzers EXIT
 failed=()
 reap() {  # waits for one fuzzer to end and records whether it failed
   local pid

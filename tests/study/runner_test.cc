@@ -2,6 +2,7 @@
 // exercise scheduling, locking and resume, not training or ONNX Runtime): a study killed with
 // SIGKILL resumes losing and duplicating nothing, and two study processes share one directory.
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 
 #include "study/store.h"
 #include "support/run_command.h"
+#include "util/cores.h"
 
 namespace fs = std::filesystem;
 using paramscale::test::run_command;
@@ -35,7 +37,12 @@ case "$cmd" in
     echo '{"widths":[9,9,9,9,9,9,9,9]}';;
   search)
     echo "$out" >> "$FAKE_COUNTER.searches"; echo "$threads" >> "$FAKE_COUNTER.training_threads"
-    echo "search started" >> "$FAKE_COUNTER.events"; sleep "${FAKE_SEARCH_SECONDS:-0}"
+    echo "search started" >> "$FAKE_COUNTER.events"
+    # FAKE_SEARCH_WAITS_FOR: the search ends only once that event happened (or after 30 s).
+    for i in $(seq 300); do
+      [ -z "$FAKE_SEARCH_WAITS_FOR" ] || grep -qx "$FAKE_SEARCH_WAITS_FOR" "$FAKE_COUNTER.events" && break
+      sleep 0.1
+    done
     [ -n "$FAKE_SEARCH_FAILS" ] && exit 1
     mkdir -p "$out" && echo '{}' > "$out/fit.json" && echo '{"finished":true,"iterations":[]}' > "$out/search.json"
     echo "search finished" >> "$FAKE_COUNTER.events";;
@@ -221,7 +228,7 @@ TEST(StudyRunner, JobsDivideTheCoresAmongTrainingsLargestFirst) {
                                  {"methods", {"uniform", "neuralscale"}},
                                  {"budgets", {"params:0.5", "params:1"}},
                                  {"train", {{"enabled", true}, {"epochs", 1}}}};
-  const std::string each = std::to_string(std::max(1u, std::thread::hardware_concurrency() / 2));
+  const std::string each = std::to_string(std::max(1, paramscale::usable_cores() / 2));
   {
     FakeStudy s(config);
     const auto r = run_command(s.study_command("--jobs 2"));
@@ -250,7 +257,10 @@ TEST(StudyRunner, TheSearchRunsBesideUniformTrainings) {
                {"methods", {"uniform", "neuralscale"}},
                {"budgets", {"params:0.5", "params:1"}},
                {"train", {{"enabled", true}, {"epochs", 1}}}});
-  const auto r = run_command("FAKE_SEARCH_SECONDS=2 " + s.study_command("--jobs 2"));
+  // The stand-in search ends only after the largest uniform model's training started (within
+  // 30 s): with the search run alone first, that training comes after it and the test fails.
+  const auto r = run_command("FAKE_SEARCH_WAITS_FOR='train vgg11.uniform.params-1.s0' " +
+                             s.study_command("--jobs 2"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<std::string> events;
   std::ifstream in((s.root / "counter.events").string());
@@ -259,7 +269,6 @@ TEST(StudyRunner, TheSearchRunsBesideUniformTrainings) {
   const auto at = [&](const std::string& e) {
     return std::find(events.begin(), events.end(), e) - events.begin();
   };
-  // The search takes 2 s; the other worker starts the largest uniform model meanwhile.
   EXPECT_LT(at("train vgg11.uniform.params-1.s0"), at("search finished"));
   EXPECT_LT(at("search finished"), at("train vgg11.neuralscale.params-1.s0"));
   EXPECT_LT(at("search finished"), at("train vgg11.neuralscale.params-0.5.s0"));
@@ -297,7 +306,13 @@ TEST(StudyRunner, AllCoresAreTheCoresTheStudyMayUse) {
                {"budgets", {"params:0.5"}},
                {"threads", {1, 0}},
                {"train", {{"enabled", false}}}});
-  const auto r = run_command("taskset -c 0 env " + s.study_command(""));
+  if (run_command("taskset -V").exit_code != 0) GTEST_SKIP() << "taskset (util-linux) is missing";
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  ASSERT_EQ(sched_getaffinity(0, sizeof mask, &mask), 0);
+  int cpu = 0;  // the first CPU this test may use (a cpuset need not start at 0)
+  while (!CPU_ISSET(cpu, &mask)) ++cpu;
+  const auto r = run_command("taskset -c " + std::to_string(cpu) + " env " + s.study_command(""));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(s.records(), 1);
   const auto records = paramscale::study::Store((s.root / "study").string()).load().records;

@@ -7,13 +7,6 @@
 namespace paramscale {
 namespace {
 
-TEST(UsableCores, CountsTheAffinityMask) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
-  EXPECT_EQ(usable_cores(), CPU_COUNT(&set));
-}
-
 // Restricted to one CPU (as taskset, a cpuset or a Slurm allocation does), every core is one core
 // — on a machine with more, the machine's CPU count would say otherwise.
 TEST(UsableCores, FollowsARestrictedMask) {
