@@ -205,12 +205,19 @@ std::string duration_text(double s) {
   return buf;
 }
 
+namespace {
+// STUDY/search/<model>/: the study's own search for a model, its fit and its search.json.
+std::string search_dir(const std::string& dir, const std::string& model) {
+  return dir + "/search/" + model;
+}
+}  // namespace
+
 std::string search_fit_file(const std::string& dir, const std::string& model) {
-  return dir + "/search/" + model + "/fit.json";
+  return search_dir(dir, model) + "/fit.json";
 }
 
 std::string searched_fit(const std::string& dir, const std::string& model) {
-  Result<nlohmann::json> done = read_study_file(dir + "/search/" + model + "/search.json");
+  Result<nlohmann::json> done = read_study_file(search_dir(dir, model) + "/search.json");
   // A damaged search.json (not an object) is an unfinished search: it is resumed.
   if (done.ok() && done->is_object() && done->contains("finished") && (*done)["finished"] == true)
     return search_fit_file(dir, model);
@@ -231,7 +238,7 @@ std::map<std::string, std::string> study_fits(const StudyConfig& config, const s
 Result<std::string> search_fit(const StageContext& ctx, const std::string& model) {
   const StudyConfig& c = ctx.config;
   const SearchSettings& z = c.search;
-  const std::string out = ctx.dir + "/search/" + model;
+  const std::string out = search_dir(ctx.dir, model);
   FileLock machine(machine_lock(ctx), /*wait=*/true, /*shared=*/true);
   FileLock lock(ctx.dir + "/locks/search." + model + ".lock", /*wait=*/true);
   if (const std::string fit = searched_fit(ctx.dir, model); !fit.empty()) return fit;
