@@ -18,7 +18,7 @@ targets=("$@")
 build=${PARAMSCALE_FUZZ_BUILD_DIR:-$repo/build-fuzz}
 mkdir -p "$build"
 CC=clang-14 CXX=clang++-14 cmake -S "$repo" -B "$build" -G Ninja -DPARAMSCALE_DEPS_DIR="$repo/build/deps" \
-  -DPARAMSCALE_FUZZ=ON -DPARAMSCALE_WITH_TORCH=OFF -DPARAMSCALE_TESTS=OFF >"$build.cmake.log" 2>&1 ||
+  -DPARAMSCALE_FUZZ=ON -DPARAMSCALE_WITH_TORCH=OFF >"$build.cmake.log" 2>&1 ||
   { cat "$build.cmake.log" >&2; echo "fuzz: cmake configure failed" >&2; exit 1; }
 ninja -C "$build" -j2 fuzz_targets
 export ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1

@@ -122,7 +122,7 @@ TEST(CliSize, Int8CandidatesAreQuantized) {
   ASSERT_EQ(f.exit_code, 0) << f.err;
   const json fp = json::parse(slurp(dir / "fp32.json"));
   EXPECT_EQ(fp["precision"], "fp32");
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(PARAMSCALE_SANITIZED)
   // (Not under AddressSanitizer: its allocator's quarantine and shadow, not the model, set the
   // runtime memory figure there.)
   EXPECT_LT(s["best"]["runs"][0]["memory_mb"].get<double>(),
