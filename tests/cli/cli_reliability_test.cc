@@ -23,7 +23,7 @@ namespace {
 // hold, etc. Commands must leave this directory exactly as it is.
 const std::set<std::string> kInputs = {"fifo", "huge.psw", "1e999.json", "good.csv"};
 
-const paramscale::test::TempDir& scratch() {
+const paramscale::test::TempDir& reliability_scratch() {
   static const paramscale::test::TempDir dir;
   static const bool made = [] {
     ::mkfifo((dir / "fifo").c_str(), 0644);
@@ -43,7 +43,7 @@ const paramscale::test::TempDir& scratch() {
   return dir;
 }
 
-std::string at(const std::string& name) { return scratch() / name; }
+std::string at(const std::string& name) { return reliability_scratch() / name; }
 
 const std::string kVgg1 = " --model vgg11 --widths 1,1,1,1,1,1,1,1 ";
 
@@ -59,7 +59,7 @@ TEST_P(Reliability, OneLineErrorExit2AndTouchesNothing) {
   expect_one_line_error(run_paramscale(GetParam().args), GetParam().message);
   // No output, temp file or study directory was made, and the FIFO is still a FIFO.
   std::set<std::string> entries;
-  for (const auto& e : std::filesystem::directory_iterator(scratch().path()))
+  for (const auto& e : std::filesystem::directory_iterator(reliability_scratch().path()))
     entries.insert(e.path().filename().string());
   EXPECT_EQ(entries, kInputs);
   struct stat st {};

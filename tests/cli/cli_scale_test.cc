@@ -170,12 +170,12 @@ TEST(CliScale, AlignAutoSaysWhichAndWhy) {
   for (int w : a["widths"]) EXPECT_EQ(w % k, 0) << w;
 }
 
-struct BadInput {
+struct ScaleBadInput {
   const char* args;
   const char* message_part;
 };
 
-class CliScaleBadInput : public ::testing::TestWithParam<BadInput> {};
+class CliScaleBadInput : public ::testing::TestWithParam<ScaleBadInput> {};
 
 TEST_P(CliScaleBadInput, OneLineErrorExitCode2) {
   const auto r = run_paramscale(expand(GetParam().args));
@@ -185,44 +185,44 @@ TEST_P(CliScaleBadInput, OneLineErrorExitCode2) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, CliScaleBadInput,
     ::testing::Values(
-        BadInput{"scale -m vgg11 --method neuralscale --fit $T/absent.json",
+        ScaleBadInput{"scale -m vgg11 --method neuralscale --fit $T/absent.json",
                  "cannot open fit file"},
-        BadInput{"scale -m vgg11 --method neuralscale --fit $T/malformed.json", "not valid JSON"},
-        BadInput{"scale -m vgg11 --method neuralscale --fit $T/seven.json", "7 widths, but vgg11"},
-        BadInput{"scale -m vgg11 --method neuralscale --fit $T/eight.json --iteration 4",
+        ScaleBadInput{"scale -m vgg11 --method neuralscale --fit $T/malformed.json", "not valid JSON"},
+        ScaleBadInput{"scale -m vgg11 --method neuralscale --fit $T/seven.json", "7 widths, but vgg11"},
+        ScaleBadInput{"scale -m vgg11 --method neuralscale --fit $T/eight.json --iteration 4",
                  "has no iteration 4"},
-        BadInput{"scale -m mobilenetv2 --method neuralscale --fit $T/eight.json",
+        ScaleBadInput{"scale -m mobilenetv2 --method neuralscale --fit $T/eight.json",
                  "is for model 'vgg11'"},
-        BadInput{"scale -m vgg11 --method neuralscale --fit $T/negative_beta.json",
+        ScaleBadInput{"scale -m vgg11 --method neuralscale --fit $T/negative_beta.json",
                  "layer 5 (conv6) has beta = -0.1 <= 0"},
-        BadInput{"scale -m vgg11 --method neuralscale --fit $T/eight.json --budget params:1e-6",
+        ScaleBadInput{"scale -m vgg11 --method neuralscale --fit $T/eight.json --budget params:1e-6",
                  "below the smallest network"},
-        BadInput{"scale -m vgg11 --budget params:1e-6", "below the smallest network"},
-        BadInput{"scale -m vgg11 --method neuralscale", "needs --fit FILE"},
-        BadInput{"scale -m vgg11 --method magic", "unknown --method 'magic'"},
-        BadInput{"scale -m vgg11 --fit $T/eight.json", "only used with --method neuralscale"},
-        BadInput{"scale -m vgg11 --method neuralscale --fit $T/eight.json --tau-rule best",
+        ScaleBadInput{"scale -m vgg11 --budget params:1e-6", "below the smallest network"},
+        ScaleBadInput{"scale -m vgg11 --method neuralscale", "needs --fit FILE"},
+        ScaleBadInput{"scale -m vgg11 --method magic", "unknown --method 'magic'"},
+        ScaleBadInput{"scale -m vgg11 --fit $T/eight.json", "only used with --method neuralscale"},
+        ScaleBadInput{"scale -m vgg11 --method neuralscale --fit $T/eight.json --tau-rule best",
                  "unknown tau rule 'best'"},
-        BadInput{"scale -m vgg11 --method neuralscale --fit $T/eight.json --iteration -1",
+        ScaleBadInput{"scale -m vgg11 --method neuralscale --fit $T/eight.json --iteration -1",
                  "--iteration"},
-        BadInput{"scale -m vgg11 --widths 1,2,3,4,5,6,7,8", "for explicit --widths"},
-        BadInput{"scale -m vgg11 --budget width:nan", "not a number"},
-        BadInput{"scale -m vgg11 --align 0", "--align must be in [1, 4096]"},
-        BadInput{"scale -m vgg11 --align -3", "--align must be in [1, 4096]"},
-        BadInput{"scale -m vgg11 --align x", "--align must be a positive integer or 'auto'"},
-        BadInput{"arch -m vgg11 --align 0", "--align must be in"},
-        BadInput{"export -m vgg11 --align x -o $T/x.onnx", "--align must be a positive integer"},
-        BadInput{"arch -m vgg11 --widths 1,2,3,4,5,6,7,8 --align 8", "cannot be combined with"},
-        BadInput{
+        ScaleBadInput{"scale -m vgg11 --widths 1,2,3,4,5,6,7,8", "for explicit --widths"},
+        ScaleBadInput{"scale -m vgg11 --budget width:nan", "not a number"},
+        ScaleBadInput{"scale -m vgg11 --align 0", "--align must be in [1, 4096]"},
+        ScaleBadInput{"scale -m vgg11 --align -3", "--align must be in [1, 4096]"},
+        ScaleBadInput{"scale -m vgg11 --align x", "--align must be a positive integer or 'auto'"},
+        ScaleBadInput{"arch -m vgg11 --align 0", "--align must be in"},
+        ScaleBadInput{"export -m vgg11 --align x -o $T/x.onnx", "--align must be a positive integer"},
+        ScaleBadInput{"arch -m vgg11 --widths 1,2,3,4,5,6,7,8 --align 8", "cannot be combined with"},
+        ScaleBadInput{
             "scale -m vgg11 --method neuralscale --fit $T/eight.json --tau-rule paper --align 8",
             "cannot be combined with alignment"},
-        BadInput{"fit -m vgg11 --trace $T/absent.csv", "cannot open trace file"},
-        BadInput{"fit -m vgg11 --trace $T/nan.csv", "width 'nan' is not a positive integer"},
-        BadInput{"fit -m vgg11 --trace $T/zero.csv", "line 2 column 4: width '0'"},
-        BadInput{"fit -m vgg11 --trace $T/ragged.csv", "3 columns, expected 8"},
-        BadInput{"fit -m vgg11 --trace $T/seven.csv", "7 widths per row, but vgg11 has 8"},
-        BadInput{"fit -m vgg11 --trace $T/one_row.csv", "two or more rows"},
-        BadInput{"fit -m vgg11 --trace $T/zero.csv --count median", "unknown parameter count"},
-        BadInput{"fit -m vgg11", "--trace is required"},
-        BadInput{"fit -m vgg11 --trace $T/good.csv -o /nonexistent/dir/fit.json",
+        ScaleBadInput{"fit -m vgg11 --trace $T/absent.csv", "cannot open trace file"},
+        ScaleBadInput{"fit -m vgg11 --trace $T/nan.csv", "width 'nan' is not a positive integer"},
+        ScaleBadInput{"fit -m vgg11 --trace $T/zero.csv", "line 2 column 4: width '0'"},
+        ScaleBadInput{"fit -m vgg11 --trace $T/ragged.csv", "3 columns, expected 8"},
+        ScaleBadInput{"fit -m vgg11 --trace $T/seven.csv", "7 widths per row, but vgg11 has 8"},
+        ScaleBadInput{"fit -m vgg11 --trace $T/one_row.csv", "two or more rows"},
+        ScaleBadInput{"fit -m vgg11 --trace $T/zero.csv --count median", "unknown parameter count"},
+        ScaleBadInput{"fit -m vgg11", "--trace is required"},
+        ScaleBadInput{"fit -m vgg11 --trace $T/good.csv -o /nonexistent/dir/fit.json",
                  "cannot write /nonexistent/dir/fit.json"}));

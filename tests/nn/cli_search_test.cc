@@ -13,7 +13,7 @@ namespace {
 // 0.13.)
 const std::string kSettings = paramscale::test::kTinySearch +
                               "--prune-fraction 0.05 --frequency 1 --iterations 2 --threads 2 ";
-const std::string kTiny = kSettings + "-q ";
+const std::string kTinySearch = kSettings + "-q ";
 
 std::vector<std::vector<int>> trace_rows(const std::string& path) {
   std::istringstream in(slurp(path));
@@ -34,7 +34,7 @@ std::vector<std::vector<int>> trace_rows(const std::string& path) {
 
 TEST(CliSearch, WritesDecreasingTracesAndAFitThatScaleReads) {
   TempDir dir;
-  const auto r = run_paramscale(kTiny + "-o " + (dir / "s"));
+  const auto r = run_paramscale(kTinySearch + "-o " + (dir / "s"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("2 iterations"), std::string::npos) << r.out;
   for (int it = 1; it <= 2; ++it) {
@@ -65,8 +65,8 @@ TEST(CliSearch, WritesDecreasingTracesAndAFitThatScaleReads) {
 
 TEST(CliSearch, StoppedAndResumedEqualsUninterrupted) {
   TempDir dir;
-  ASSERT_EQ(run_paramscale(kTiny + "-o " + (dir / "a")).exit_code, 0);
-  const auto stop = run_paramscale(kTiny + "--stop-after-steps 3 -o " + (dir / "b"));
+  ASSERT_EQ(run_paramscale(kTinySearch + "-o " + (dir / "a")).exit_code, 0);
+  const auto stop = run_paramscale(kTinySearch + "--stop-after-steps 3 -o " + (dir / "b"));
   ASSERT_EQ(stop.exit_code, 0) << stop.err;
   EXPECT_NE(stop.out.find("stopped after 3 pruning steps"), std::string::npos) << stop.out;
   EXPECT_FALSE(std::filesystem::exists(dir / "b/fit.json"));
@@ -86,20 +86,20 @@ TEST(CliSearch, StoppedAndResumedEqualsUninterrupted) {
 
 TEST(CliSearch, RefusesToOverwriteAndReportsACorruptCheckpoint) {
   TempDir dir;
-  ASSERT_EQ(run_paramscale(kTiny + "--stop-after-steps 1 -o " + (dir / "s")).exit_code, 0);
-  expect_one_line_error(run_paramscale(kTiny + "-o " + (dir / "s")), "already holds a search");
-  expect_one_line_error(run_paramscale(kTiny + "--seed 7 --resume -o " + (dir / "s")),
+  ASSERT_EQ(run_paramscale(kTinySearch + "--stop-after-steps 1 -o " + (dir / "s")).exit_code, 0);
+  expect_one_line_error(run_paramscale(kTinySearch + "-o " + (dir / "s")), "already holds a search");
+  expect_one_line_error(run_paramscale(kTinySearch + "--seed 7 --resume -o " + (dir / "s")),
                         "started with other settings");
   { std::ofstream(dir / "s/checkpoint.pt", std::ios::trunc) << "not a checkpoint"; }
-  expect_one_line_error(run_paramscale(kTiny + "--resume -o " + (dir / "s")),
+  expect_one_line_error(run_paramscale(kTinySearch + "--resume -o " + (dir / "s")),
                         "corrupt or unreadable");
 }
 
-struct BadInput {
+struct SearchBadInput {
   const char* args;
   const char* message_part;
 };
-class CliSearchBadInput : public ::testing::TestWithParam<BadInput> {};
+class CliSearchBadInput : public ::testing::TestWithParam<SearchBadInput> {};
 
 TEST_P(CliSearchBadInput, OneLineErrorExitCode2) {
   TempDir dir;
@@ -110,18 +110,18 @@ TEST_P(CliSearchBadInput, OneLineErrorExitCode2) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, CliSearchBadInput,
     ::testing::Values(
-        BadInput{"search --model vgg13", "unknown model 'vgg13'"},
-        BadInput{"search --model vgg11 --iterations 0", "--iterations must be at least 1"},
-        BadInput{"search --model vgg11 --prune-fraction 1.5", "--prune-fraction must be in [0, 1)"},
-        BadInput{"search --model vgg11 --frequency 0", "--frequency must be at least 1"},
-        BadInput{"search --model vgg11 --stop-fraction 1", "--stop-fraction must be in (0, 1)"},
-        BadInput{"search --model vgg11 --count median", "unknown parameter count"},
-        BadInput{"search --model vgg11 --augment maybe", "--augment must be auto, on or off"},
-        BadInput{"search --model vgg11 --dataset synthetic --start-widths 8,8",
+        SearchBadInput{"search --model vgg13", "unknown model 'vgg13'"},
+        SearchBadInput{"search --model vgg11 --iterations 0", "--iterations must be at least 1"},
+        SearchBadInput{"search --model vgg11 --prune-fraction 1.5", "--prune-fraction must be in [0, 1)"},
+        SearchBadInput{"search --model vgg11 --frequency 0", "--frequency must be at least 1"},
+        SearchBadInput{"search --model vgg11 --stop-fraction 1", "--stop-fraction must be in (0, 1)"},
+        SearchBadInput{"search --model vgg11 --count median", "unknown parameter count"},
+        SearchBadInput{"search --model vgg11 --augment maybe", "--augment must be auto, on or off"},
+        SearchBadInput{"search --model vgg11 --dataset synthetic --start-widths 8,8",
                  "vgg11 takes 8 widths, got 2"},
-        BadInput{"search --model vgg11 --dataset synthetic --start-widths 8,x,8,8,8,8,8,8", "'x'"},
-        BadInput{"search --model vgg11 --data-dir /nonexistent",
+        SearchBadInput{"search --model vgg11 --dataset synthetic --start-widths 8,x,8,8,8,8,8,8", "'x'"},
+        SearchBadInput{"search --model vgg11 --data-dir /nonexistent",
                  "cannot open dataset file /nonexistent/"},
-        BadInput{"search --model vgg11 --dataset synthetic --resume", "no search to resume"},
-        BadInput{"search --model vgg11 --dataset synthetic --subset 16 --batch-size 32",
+        SearchBadInput{"search --model vgg11 --dataset synthetic --resume", "no search to resume"},
+        SearchBadInput{"search --model vgg11 --dataset synthetic --subset 16 --batch-size 32",
                  "smaller than one batch"}));

@@ -13,7 +13,7 @@ using nlohmann::json;
 
 namespace {
 
-const std::string kModel =
+const std::string kRecordModel =
     "/usr/share/libonnx-testdata/data/pytorch-converted/test_Conv2d/model.onnx";
 
 json minimal() {
@@ -40,9 +40,9 @@ TEST(Kinds, NamesRoundTripAndBadNamesListTheValidOnes) {
 }
 
 TEST(BenchRecord, AMeasuredRecordWritesBackByteForByte) {
-  if (!std::ifstream(kModel).good()) GTEST_SKIP() << "libonnx-testdata is not installed";
+  if (!std::ifstream(kRecordModel).good()) GTEST_SKIP() << "libonnx-testdata is not installed";
   MeasureRequest r;
-  r.model_path = kModel;
+  r.model_path = kRecordModel;
   r.protocol.batch = 2;  // test_Conv2d's batch is fixed at 2
   r.protocol.warmup_runs = 1;
   r.protocol.warmup_ms = 0;
