@@ -20,7 +20,8 @@ t_bundle=$(date +%s)
 PARAMSCALE_REQUIRE_SLURM=1 ctest --test-dir build --output-on-failure -j2
 t_test=$(date +%s)
 # One clang tree serves both sanitizer passes: its libraries, tests and fuzz targets are built with
-# ASan + UBSan (and libFuzzer's coverage hooks), so nothing is compiled twice.
+# ASan + UBSan (and libFuzzer's coverage hooks), so the torch-free code is compiled once more
+# after the host build, not twice more.
 CC=clang-14 CXX=clang++-14 PARAMSCALE_BUILD_DIR=$repo/build-asan scripts/build.sh -DPARAMSCALE_FUZZ=ON -DPARAMSCALE_WITH_TORCH=OFF
 t_asan_build=$(date +%s)
 ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$repo/scripts/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \
