@@ -158,8 +158,6 @@ class Bundle : public ::testing::TestWithParam<Arch> {
 
 std::string arch_name(const ::testing::TestParamInfo<Arch>& p) { return p.param.name; }
 
-}  // namespace
-
 TEST_P(Bundle, EveryElfNeedsAtMostGlibc231) {
   for (const auto& f : bundle_files(dir_)) {
     if (f == "MANIFEST.json") continue;
@@ -258,8 +256,6 @@ TEST_P(Bundle, ManifestDescribesEveryFileAndTheTarballIsReproducible) {
   std::remove(again.c_str());
 }
 
-namespace {
-
 // A small VGG-11 exported by the host paramscale (seeded weights), once per test process and
 // removed when it ends.
 std::string test_model() {
@@ -342,8 +338,6 @@ std::string qemu() {
   return q;
 }
 
-}  // namespace
-
 TEST_P(Bundle, BenchGivesACompleteRecord) {
   if (std::string(GetParam().name) == "x86_64") {
     // Natively, with the usual fresh child process per measurement.
@@ -405,3 +399,5 @@ TEST_P(Bundle, RunDirectoriesAndSeveralCellsInProcessAreOneLineErrors) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Arches, Bundle, ::testing::ValuesIn(kArches), arch_name);
+
+}  // namespace

@@ -43,8 +43,6 @@ std::vector<float> run_opencv(const std::string& bytes, const std::vector<float>
 
 class OpenCvParity : public ::testing::TestWithParam<Case> {};
 
-}  // namespace
-
 // Small budget (width:0.25), calibrated BN statistics (logits O(1-10), as after training), one
 // seeded input: OpenCV's logits equal ORT's to 1e-4, and ORT's equal the float64 IR reference.
 TEST_P(OpenCvParity, OpenCvMatchesOrtWithin1e4) {
@@ -95,5 +93,7 @@ INSTANTIATE_TEST_SUITE_P(AllFamilies, OpenCvParity,
                                            Case{arch::Family::ResNet50, false},
                                            Case{arch::Family::ResNet50, true}),
                          case_name);
+
+}  // namespace
 
 }  // namespace paramscale

@@ -25,8 +25,6 @@ std::string case_name(const ::testing::TestParamInfo<Case>& p) {
 
 class BackendMatchesTestdata : public ::testing::TestWithParam<Case> {};
 
-}  // namespace
-
 TEST_P(BackendMatchesTestdata, OutputWithin1e4) {
   if (!have_testdata()) GTEST_SKIP() << "libonnx-testdata is not installed";
   const std::string dir = kData + GetParam().model + "/";
@@ -113,3 +111,5 @@ TEST(Backends, UnknownRuntimeAndOptionsAreBadInput) {
   o.opt_level = "max";
   EXPECT_FALSE(make_backend(o).ok());
 }
+
+}  // namespace

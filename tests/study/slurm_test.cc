@@ -216,8 +216,6 @@ json submissions(const std::string& study) {
   return json::parse(slurp(study + "/slurm/submissions.json"));
 }
 
-}  // namespace
-
 // (1) The same cells, widths, params and MACs through Slurm as locally, and a report; (5) the
 // measure tasks of the node never overlap.
 TEST_F(SlurmStudy, SameCellsAsTheLocalExecutorAndAReport) {
@@ -373,3 +371,5 @@ TEST_F(SlurmStudy, SearchMakeMeasureWavesAndAFailedModelFailsOnlyItsCells) {
   EXPECT_EQ(records(s).size(), 3u);
   EXPECT_EQ(indexed(s), 3);
 }
+
+}  // namespace
