@@ -28,9 +28,9 @@ Result<StudyConfig> preset(const std::string& name) {
   if (name == "quick") {
     // README main job: VGG-11 on Fashion-MNIST, NeuralScale widths from a short search of its
     // own, short training on a subset, ORT with all cores. Sized so every cell reaches 85%: one
-    // pass over 15,000 images in minibatches of 64 does (two passes over 3,000 in 128s gave
-    // 78-80%). That takes 12-13 minutes on a 2-core Xeon VM and about 27 on a 2-core EPYC VM,
-    // training most of it (README).
+    // pass over 15,000 images in minibatches of 64 does (10,000 gave 85.05-86.65%, two passes
+    // over 3,000 in 128s 78-80%), in under 10 minutes on a 2-core VM, training most of it
+    // (README, "What the main job shows": the time depends on the VM more than on this).
     c.train.epochs = 1;
     c.train.subset = 15000;
     c.train.batch_size = 64;
