@@ -14,6 +14,7 @@
 
 #include "cli/command.h"
 #include "cli/image_data.h"
+#include "cli/torch_handoff.h"
 #include "export/onnx_export.h"
 #include "rundir/run_dir.h"
 #include "runtime/backend.h"
@@ -183,8 +184,7 @@ int run_eval(const EvalArgs& a) {
 
 void add_eval_command(CLI::App& app, Action* action) {
   auto a = std::make_shared<EvalArgs>();
-  CLI::App* cmd = app.add_subcommand(
-      "eval", "Top-1 (and top-5) test accuracy of a model run through a deployment runtime");
+  CLI::App* cmd = app.add_subcommand("eval", torch_command_description("eval"));
   cmd->add_option("model", a->model, "ONNX model file, or a training run directory")->required();
   cmd->add_option("--dataset", a->data.dataset,
                   "fashion-mnist|cifar10|cifar100|tinyimagenet|synthetic")

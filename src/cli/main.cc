@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/torch_handoff.h"
 #include "util/version.h"
 
 namespace {
@@ -28,6 +29,14 @@ std::string one_line(const std::string& message) {
 
 int main(int argc, char** argv) {
   using namespace paramscale::cli;
+#ifdef PARAMSCALE_TORCH_SIBLING
+  // This executable has no libtorch; the commands that need it run in paramscale-torch.
+  if (needs_torch(std::vector<std::string>(argv + 1, argv + argc))) {
+    const paramscale::Error e = exec_torch_sibling(argv);
+    std::cerr << "paramscale: error: " << one_line(e.message) << '\n';
+    return e.exit_code;
+  }
+#endif
   CLI::App app{
       "paramscale: accuracy, latency and runtime memory of CNNs scaled to a parameter "
       "budget by uniform width scaling or NeuralScale"};
@@ -60,6 +69,9 @@ int main(int argc, char** argv) {
   add_search_command(app, &action);
   add_eval_command(app, &action);
   add_quantize_command(app, &action);
+#elif defined(PARAMSCALE_TORCH_SIBLING)
+  // Listed for --help; a command line naming one was handed to paramscale-torch above.
+  for (const TorchCommand& c : torch_commands()) app.add_subcommand(c.name, c.description);
 #endif
   // CLI11 would report a mistyped command as a missing one; name it instead.
   bool known = false;

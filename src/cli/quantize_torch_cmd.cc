@@ -14,6 +14,7 @@
 #include "cli/command.h"
 #include "cli/image_data.h"
 #include "cli/quantize_noise.h"
+#include "cli/torch_handoff.h"
 #include "export/onnx_export.h"
 #include "quantize/quantizer.h"
 #include "quantize/reduce_range.h"
@@ -218,8 +219,7 @@ int run_quantize(const QuantizeArgs& a) {
 void add_quantize_command(CLI::App& app, Action* action) {
   auto a = std::make_shared<QuantizeArgs>();
   a->data.dataset.clear();  // required unless --random-calibration
-  CLI::App* cmd = app.add_subcommand(
-      "quantize", "Post-training static int8 quantization (QDQ) calibrated on training images");
+  CLI::App* cmd = app.add_subcommand("quantize", torch_command_description("quantize"));
   cmd->add_option("model", a->model, "ONNX float model, or a training run directory")->required();
   cmd->add_option("-o,--output", a->output, "the quantized .onnx file to write")->required();
   cmd->add_option("--dataset", a->data.dataset,

@@ -6,6 +6,7 @@
 
 #include "cli/checkpoint_options.h"
 #include "cli/command.h"
+#include "cli/torch_handoff.h"
 #include "nn/dataset.h"
 #include "nn/search.h"
 
@@ -75,8 +76,7 @@ int run_search(SearchArgs a) {
 void add_search_command(CLI::App& app, Action* action) {
   auto a = std::make_shared<SearchArgs>();
   nn::SearchOptions& o = a->search;
-  CLI::App* cmd = app.add_subcommand(
-      "search", "NeuralScale search: prune while training, record traces, fit power laws, descend");
+  CLI::App* cmd = app.add_subcommand("search", torch_command_description("search"));
   cmd->add_option("-m,--model", a->model, "vgg11|mobilenetv2|preact_resnet18|resnet50")->required();
   cmd->add_option("-d,--dataset", a->dataset, "fashion-mnist|cifar10|cifar100|synthetic")
       ->capture_default_str();

@@ -7,6 +7,7 @@
 #include "cli/checkpoint_options.h"
 #include "cli/command.h"
 #include "cli/network_args.h"
+#include "cli/torch_handoff.h"
 #include "nn/dataset.h"
 #include "nn/trainer.h"
 #include "rundir/run_dir.h"
@@ -150,7 +151,7 @@ int run_train(TrainArgs a) {
 void add_train_command(CLI::App& app, Action* action) {
   auto a = std::make_shared<TrainArgs>();
   a->net.dataset = "fashion-mnist";
-  CLI::App* cmd = app.add_subcommand("train", "train a scaled network with libtorch");
+  CLI::App* cmd = app.add_subcommand("train", torch_command_description("train"));
   add_network_options(cmd, a->net);
   add_method_options(cmd, a->net);
   cmd->get_option("--dataset")->description("fashion-mnist|cifar10|cifar100|synthetic");

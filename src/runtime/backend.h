@@ -8,8 +8,11 @@
 // a model the runtime cannot read or feed, failure for an inference error.
 //
 // One file per backend: ort_backend.cc (ONNX Runtime CPU EP); opencv_backend.cc (OpenCV DNN) is
-// built only with PARAMSCALE_RUNTIME_OPENCV (not in the device build) and torch_backend.cc
-// (libtorch) only with PARAMSCALE_RUNTIME_TORCH; each is registered in backends.cc when built.
+// built only with PARAMSCALE_RUNTIME_OPENCV (not in the device build); both are registered in
+// backends.cc. torch_backend.cc (libtorch) is its own library, ps_runtime_torch, linked only into
+// paramscale-torch and the tests that need it (cli/torch_handoff.h says why): linking it registers
+// it. A build with libtorch (PARAMSCALE_TORCH_BUILD) knows the torch runtime in every executable,
+// so configs naming it are valid everywhere; only paramscale-torch can make its backend.
 #pragma once
 
 #include <cstdint>
@@ -75,8 +78,8 @@ Result<std::unique_ptr<Backend>> make_ort_backend(const BackendOptions& options)
 #ifdef PARAMSCALE_RUNTIME_OPENCV
 Result<std::unique_ptr<Backend>> make_opencv_backend(const BackendOptions& options);
 #endif
-#ifdef PARAMSCALE_RUNTIME_TORCH
-Result<std::unique_ptr<Backend>> make_torch_backend(const BackendOptions& options);
-#endif
+// Called once by ps_runtime_torch when it is linked (a static initialiser).
+using BackendFactory = Result<std::unique_ptr<Backend>> (*)(const BackendOptions& options);
+void register_torch_backend(BackendFactory factory);
 
 }  // namespace paramscale::runtime

@@ -8,6 +8,11 @@ std::optional<RuntimeKind> BackendOptions::runtime_kind() const { return runtime
 std::optional<OptLevel> BackendOptions::level() const { return opt_level_named(opt_level); }
 
 namespace {
+BackendFactory& torch_factory() {
+  static BackendFactory factory = nullptr;  // function-local: set during static initialisation
+  return factory;
+}
+
 bool in_this_build(RuntimeKind runtime) {
   switch (runtime) {
     case RuntimeKind::kOrt:
@@ -19,7 +24,7 @@ bool in_this_build(RuntimeKind runtime) {
       return false;
 #endif
     case RuntimeKind::kTorch:
-#ifdef PARAMSCALE_RUNTIME_TORCH
+#ifdef PARAMSCALE_TORCH_BUILD
       return true;
 #else
       return false;
@@ -28,6 +33,8 @@ bool in_this_build(RuntimeKind runtime) {
   return false;
 }
 }  // namespace
+
+void register_torch_backend(BackendFactory factory) { torch_factory() = factory; }
 
 std::vector<std::string> known_runtimes() {
   std::vector<std::string> names;
@@ -62,10 +69,9 @@ Result<std::unique_ptr<Backend>> make_backend(const BackendOptions& o) {
     case RuntimeKind::kOpenCv:
       return make_opencv_backend(o);
 #endif
-#ifdef PARAMSCALE_RUNTIME_TORCH
     case RuntimeKind::kTorch:
-      return make_torch_backend(o);
-#endif
+      if (torch_factory()) return torch_factory()(o);
+      return failure("the torch runtime runs in paramscale-torch, which this process is not");
     default:
       break;
   }

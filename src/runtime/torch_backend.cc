@@ -97,10 +97,13 @@ class TorchBackend final : public Backend {
   torch::Tensor input_, out_;
 };
 
-}  // namespace
-
 Result<std::unique_ptr<Backend>> make_torch_backend(const BackendOptions& options) {
   return std::unique_ptr<Backend>(std::make_unique<TorchBackend>(options));
 }
+
+// Linking ps_runtime_torch (an object library, so this object is always linked) registers it.
+[[maybe_unused]] const bool kRegistered = (register_torch_backend(&make_torch_backend), true);
+
+}  // namespace
 
 }  // namespace paramscale::runtime
