@@ -44,11 +44,20 @@ void arm_timeout(double seconds) {
   setitimer(ITIMER_REAL, &t, nullptr);
 }
 
+// Measurement children are the paramscale beside this executable — the one without libtorch when
+// this is paramscale-torch (cli/torch_handoff.h) — so an ONNX Runtime or OpenCV cell is measured
+// by the same process whether or not its bench also measures torch; that paramscale hands a torch
+// cell's child on to paramscale-torch.
+std::string measurement_executable() {
+  const std::string beside = beside_self_executable("paramscale");
+  return !beside.empty() && access(beside.c_str(), X_OK) == 0 ? beside : self_executable();
+}
+
 }  // namespace
 
 BenchTargets::BenchTargets(std::map<std::string, device::Device> devices, std::string bundle,
                            double timeout, bool in_process)
-    : timeout_(timeout), in_process_(in_process), exe_(self_executable()) {
+    : timeout_(timeout), in_process_(in_process), exe_(measurement_executable()) {
   for (auto& [name, d] : devices)
     sessions_.emplace(name, std::make_unique<device::Session>(std::move(d), bundle));
 }

@@ -48,24 +48,25 @@ bool list_names_torch(const std::string& list) {
 bool needs_torch(const std::vector<std::string>& args) {
   if (args.empty()) return false;
   if (*torch_command_description(args[0])) return true;
-  const bool child = args[0] == runtime::kChildCommand;
+  // Elsewhere --runtime only filters (recommend) or is refused for torch (explain, size).
+  const bool bench = args[0] == "bench", child = args[0] == runtime::kChildCommand;
   for (size_t i = 1; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a == "--runtime" && i + 1 < args.size() && list_names_torch(args[i + 1])) return true;
-    if (a.rfind("--runtime=", 0) == 0 && list_names_torch(a.substr(10))) return true;
-    // The parent writes the request with nlohmann's compact dump.
+    if (bench && a == "--runtime" && i + 1 < args.size() && list_names_torch(args[i + 1]))
+      return true;
+    if (bench && a.rfind("--runtime=", 0) == 0 && list_names_torch(a.substr(10))) return true;
+    // The parent writes the request with nlohmann's compact dump (runtime/measure.h).
     if (child && a.find("\"runtime\":\"torch\"") != std::string::npos) return true;
   }
   return false;
 }
 
 Error exec_torch_sibling(char** argv) {
-  const std::string self = self_executable();
-  if (self.empty())
+  const std::string sibling = beside_self_executable("paramscale-torch");
+  if (sibling.empty())
     return failure(
         "this command needs libtorch, but /proc/self/exe cannot be read to find "
         "paramscale-torch");
-  const std::string sibling = self.substr(0, self.rfind('/') + 1) + "paramscale-torch";
   ::execv(sibling.c_str(), argv);
   return failure("this command needs libtorch, which runs in " + sibling + ": " +
                  std::strerror(errno));

@@ -24,8 +24,8 @@ const std::vector<TorchCommand>& torch_commands();
 // The description of one of torch_commands() ("" for any other name).
 const char* torch_command_description(const std::string& name);
 
-// Whether a command line (without argv[0]) needs libtorch: a torch command, a --runtime list that
-// names torch, or a measurement child asked for the torch runtime.
+// Whether a command line (without argv[0]) needs libtorch: a torch command, a bench whose --runtime
+// list names torch, or a measurement child asked for the torch runtime.
 bool needs_torch(const std::vector<std::string>& args);
 
 // Replaces this process with paramscale-torch from this executable's directory, same arguments.

@@ -188,4 +188,9 @@ std::string self_executable() {
   return n > 0 ? std::string(buf.data(), static_cast<size_t>(n)) : std::string();
 }
 
+std::string beside_self_executable(const std::string& name) {
+  const std::string self = self_executable();
+  return self.empty() ? std::string() : self.substr(0, self.rfind('/') + 1) + name;
+}
+
 }  // namespace paramscale

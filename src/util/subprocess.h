@@ -51,5 +51,7 @@ Result<ProcessResult> run_process(const ProcessSpec& spec);
 
 // The running executable (/proc/self/exe), or "" when it cannot be read.
 std::string self_executable();
+// `name` in the running executable's directory ("" when /proc/self/exe cannot be read).
+std::string beside_self_executable(const std::string& name);
 
 }  // namespace paramscale

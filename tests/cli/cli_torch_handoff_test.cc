@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "cli/torch_handoff.h"
+#include "runtime/child.h"
+#include "runtime/measure.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 
@@ -23,7 +25,6 @@ TEST(TorchHandoff, CommandLinesThatNeedLibtorch) {
   EXPECT_TRUE(needs_torch({"bench", "run", "--runtime", "torch"}));
   EXPECT_TRUE(needs_torch({"bench", "run", "--runtime", "ort,torch"}));
   EXPECT_TRUE(needs_torch({"bench", "run", "--runtime=opencv,torch,ort"}));
-  EXPECT_TRUE(needs_torch({"bench-child", "--request", R"({"backend":{"runtime":"torch"}})"}));
 
   EXPECT_FALSE(needs_torch({}));
   EXPECT_FALSE(needs_torch({"--help"}));
@@ -33,8 +34,24 @@ TEST(TorchHandoff, CommandLinesThatNeedLibtorch) {
   EXPECT_FALSE(needs_torch({"bench", "m.onnx", "--runtime", "torchvision"}));
   EXPECT_FALSE(needs_torch({"bench", "m.onnx", "--runtime"}));
   EXPECT_FALSE(needs_torch({"study", "--preset", "quick", "-o", "train"}));
+  // --runtime only filters records there.
+  EXPECT_FALSE(needs_torch({"recommend", "--records", "r.json", "--runtime", "torch"}));
   // Only a measurement child reads its request; other commands' JSON arguments are data.
   EXPECT_FALSE(needs_torch({"report", R"({"runtime":"torch"})"}));
+}
+
+// What runtime::measure_in_child hands its child: a torch request goes on to paramscale-torch,
+// every other one is measured by the paramscale without libtorch.
+TEST(TorchHandoff, MeasurementChildrenByTheirRequest) {
+  runtime::MeasureRequest request;
+  request.model_path = "/runs/vgg11";
+  for (const char* runtime : {"torch", "ort", "opencv"}) {
+    request.backend.runtime = runtime;
+    EXPECT_EQ(needs_torch({runtime::kChildCommand, "--request",
+                           runtime::request_to_json(request).dump(), "--result-fd", "3"}),
+              std::string(runtime) == "torch")
+        << runtime;
+  }
 }
 
 #ifdef PARAMSCALE_TORCH_BUILD
@@ -73,7 +90,8 @@ TEST(TorchHandoff, MissingParamscaleTorchIsAOneLineError) {
   const size_t at = dynamic.find("runpath: [");
   ASSERT_NE(at, std::string::npos) << dynamic;
   std::string libs = dynamic.substr(at + 10, dynamic.find(']', at) - at - 10);
-  if (libs.rfind("$ORIGIN", 0) == 0) libs = binary.substr(0, binary.rfind('/')) + libs.substr(7);
+  for (size_t o; (o = libs.find("$ORIGIN")) != std::string::npos;)
+    libs.replace(o, 7, binary.substr(0, binary.rfind('/')));
   const std::string env = "LD_LIBRARY_PATH='" + libs + "' ";
   CommandResult r = run_command(env + lone + " scale -m vgg11 -b params:0.5");
   ASSERT_EQ(r.exit_code, 0) << r.err;  // what needs no libtorch still works
