@@ -25,6 +25,12 @@ std::string one_line(const std::string& message) {
   return out;
 }
 
+// Prints an Error as paramscale's one-line error and gives its exit code.
+int report(const paramscale::Error& e) {
+  std::cerr << "paramscale: error: " << one_line(e.message) << '\n';
+  return e.exit_code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -32,9 +38,7 @@ int main(int argc, char** argv) {
 #ifdef PARAMSCALE_TORCH_SIBLING
   // This executable has no libtorch; the commands that need it run in paramscale-torch.
   if (needs_torch(std::vector<std::string>(argv + 1, argv + argc))) {
-    const paramscale::Error e = exec_torch_sibling(argv);
-    std::cerr << "paramscale: error: " << one_line(e.message) << '\n';
-    return e.exit_code;
+    return report(exec_torch_sibling(argv));
   }
 #endif
   CLI::App app{
@@ -94,16 +98,14 @@ int main(int argc, char** argv) {
     std::cerr << "paramscale: error: " << one_line(e.what()) << " (see paramscale --help)\n";
     return 2;
   } catch (const CliError& e) {
-    std::cerr << "paramscale: error: " << one_line(e.error.message) << '\n';
-    return e.error.exit_code;
+    return report(e.error);
   }
   // Tests hand paramscale the command lines a study builds and stop here: the flags parsed.
   if (const char* only = std::getenv("PARAMSCALE_PARSE_ONLY"); only && *only) return action ? 0 : 2;
   try {
     return action ? action() : 2;
   } catch (const CliError& e) {
-    std::cerr << "paramscale: error: " << one_line(e.error.message) << '\n';
-    return e.error.exit_code;
+    return report(e.error);
   } catch (const std::bad_alloc&) {
     // Every size a user can ask for is checked up front; this is the last line of defence.
     std::cerr << "paramscale: error: out of memory (the request is too large for this machine)\n";

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <sstream>
 
 #include "runtime/child.h"
 #include "util/subprocess.h"
@@ -32,15 +33,10 @@ namespace {
 
 // "ort,torch" names torch; so does "torch".
 bool list_names_torch(const std::string& list) {
-  size_t start = 0;
-  while (true) {
-    const size_t comma = list.find(',', start);
-    if (list.substr(start, comma == std::string::npos ? std::string::npos : comma - start) ==
-        "torch")
-      return true;
-    if (comma == std::string::npos) return false;
-    start = comma + 1;
-  }
+  std::istringstream in(list);
+  for (std::string item; std::getline(in, item, ',');)
+    if (item == "torch") return true;
+  return false;
 }
 
 }  // namespace
